@@ -1,0 +1,150 @@
+//! Command-line interface (clap derive). Flags override the configuration file and the
+//! environment; [`Cli::apply`] writes them into a [`Config`].
+//!
+//! Owns: [`Cli`], [`Command`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::Config;
+
+/// xformd: a GPU-accelerated media transform daemon serving Cloudinary and ImageKit URLs.
+#[derive(Debug, Parser)]
+#[command(name = "xformd", version, about)]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "XFORMD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log as JSON lines.
+    #[arg(long, global = true)]
+    pub json_logs: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Backend preference on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    /// Daemon decides.
+    Auto,
+    /// CPU only.
+    Cpu,
+    /// GPU (falls back to the CPU with a recorded reason).
+    Gpu,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Daemon and HTTP front end in one process (the front end still calls the daemon over gRPC).
+    Serve {
+        /// Media folder served by the local origin.
+        #[arg(long)]
+        media: Option<PathBuf>,
+        /// HTTP listen address.
+        #[arg(long)]
+        http: Option<String>,
+        /// gRPC listen address.
+        #[arg(long)]
+        grpc: Option<String>,
+    },
+    /// The HTTP front end alone, pointed at remote daemons.
+    Front {
+        /// gRPC URL of the daemon (e.g. http://xformd-daemon:50051).
+        #[arg(long)]
+        daemon: String,
+        /// HTTP listen address.
+        #[arg(long)]
+        http: Option<String>,
+    },
+    /// The gRPC daemon alone.
+    Daemon {
+        /// gRPC listen address.
+        #[arg(long)]
+        grpc: Option<String>,
+        /// Media folder served by the local origin.
+        #[arg(long)]
+        media: Option<PathBuf>,
+    },
+    /// Run one job without a server, through the same code as the daemon.
+    Render {
+        /// Media folder.
+        #[arg(long)]
+        media: Option<PathBuf>,
+        /// Backend preference.
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendArg,
+        /// Accept header for f-auto.
+        #[arg(long, default_value = "image/jpeg")]
+        accept: String,
+        /// Print one JSON object describing the result.
+        #[arg(long)]
+        json: bool,
+        /// What the front end would receive, e.g. `/tr:w-300/photos/a.jpg`.
+        url_path: String,
+        /// Output file.
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Self-test: GPU adapter and pipelines, FFmpeg, codecs.
+    Check,
+    /// Rewrite Cloudinary paths into ImageKit strings (`tr=…<TAB>path=…` per line), or
+    /// summarise a list of URLs as a migration report.
+    Translate {
+        /// Keep `/<asset_type>/<delivery_type>/` in the forwarded path.
+        #[arg(long)]
+        keep_types: bool,
+        /// Print a migration report for the URLs in FILE (stdin without FILE).
+        #[arg(long, value_name = "FILE", num_args = 0..=1)]
+        report: Option<Option<PathBuf>>,
+        /// With --report: JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+        /// Cloudinary paths; without any, one path per line is read from stdin.
+        paths: Vec<String>,
+    },
+    /// Print configuration.
+    Config {
+        /// What to print.
+        #[command(subcommand)]
+        what: ConfigCommand,
+    },
+}
+
+/// `xformd config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the fully merged configuration as TOML.
+    Dump,
+}
+
+impl Cli {
+    /// Write the flags that override configuration into `config`.
+    pub fn apply(&self, config: &mut Config) {
+        match &self.command {
+            Command::Serve { media, http, grpc } => {
+                set(&mut config.media.root, media.clone());
+                set(&mut config.server.http, http.clone());
+                set(&mut config.server.grpc, grpc.clone());
+            }
+            Command::Front { daemon, http } => {
+                config.server.daemon_url.clone_from(daemon);
+                set(&mut config.server.http, http.clone());
+            }
+            Command::Daemon { grpc, media } => {
+                set(&mut config.server.grpc, grpc.clone());
+                set(&mut config.media.root, media.clone());
+            }
+            Command::Render { media, .. } => set(&mut config.media.root, media.clone()),
+            Command::Check | Command::Config { .. } | Command::Translate { .. } => {}
+        }
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
