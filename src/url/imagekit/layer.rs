@@ -1,0 +1,349 @@
+//! Layer parameters (spec §7.1–§7.3): input `i`/`ie`, position `lx ly lxc lyc lfo lap`,
+//! text typography `fs ff co ia w pa al tg bg r lh`, and building the finished [`Layer`].
+//!
+//! Owns: [`LayerInfo`] (what a `l-<type> … l-end` span says about the layer as a whole) and
+//! the layer-only keys. May import `job`, `error`, percent-encoding, base64.
+//!
+//! # Format
+//! ```text
+//! l-image,i-path@@to@@logo.png,w-100,lx-N20,ly-10,l-end      l-image,i-ik_canvas,bg-red,w-10,h-10,l-end
+//! l-text,i-Hello%20World,fs-45,ff-Roboto,co-FFFFFF,tg-b_i,pa-10_20,lfo-bottom,l-end
+//! l-text,ie-aGVsbG8%3D,l-end
+//! ```
+//! Image layers trim by default (spec §7.3): the parser writes `t-true` into the layer's first
+//! step unless `t-…` was given, so the job states it explicitly. In a text layer, `w`, `bg`
+//! and `r` of the first step style the text box; later steps are ordinary image steps.
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, Engine};
+
+use super::chain::StepState;
+use super::number::{decimal, decode_text, dim, dim_list, integer, rewrap, DimRules};
+use super::{color, effect, size};
+use crate::error::{Error, ErrorKind, Result};
+use crate::job::{Background, Color, Focus, Layer, LayerKind, LayerPosition, Step, TextAlign, TextStyle, Trim};
+
+/// The two layer types this engine renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LayerType {
+    /// `l-image` (also solid colour blocks, `i-ik_canvas`).
+    Image,
+    /// `l-text`.
+    Text,
+}
+
+/// Layer-wide parameters collected while the span's steps are parsed.
+#[derive(Debug)]
+pub(super) struct LayerInfo {
+    ty: LayerType,
+    input: Option<String>,
+    input_b64: Option<String>,
+    position: LayerPosition,
+    style: TextStyle,
+    alpha: Option<u8>,
+    co_named: bool,
+    bg_named: bool,
+}
+
+/// Plain text longer than this is truncated; base64 input likewise (spec §7.1).
+const MAX_TEXT_CHARS: usize = 2000;
+const MAX_B64_CHARS: usize = 2500;
+
+const XY: DimRules = DimRules { fraction: false, auto: false, zero: true };
+const LEN: DimRules = DimRules { fraction: false, auto: false, zero: false };
+
+/// True for keys that only make sense inside a layer.
+pub(super) fn is_layer_key(key: &str) -> bool {
+    matches!(
+        key,
+        "i" | "ie"
+            | "lx"
+            | "ly"
+            | "lxc"
+            | "lyc"
+            | "lfo"
+            | "lap"
+            | "al"
+            | "fs"
+            | "ff"
+            | "co"
+            | "ia"
+            | "pa"
+            | "tg"
+            | "lh"
+    )
+}
+
+/// Apply a layer-level parameter. Returns `Ok(false)` when `key` is an ordinary step key.
+pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState, first: bool) -> Result<bool> {
+    let pos = &mut info.position;
+    match key {
+        "i" => info.input = Some(value.to_owned()),
+        "ie" => info.input_b64 = Some(value.to_owned()),
+        "lx" | "ly" => {
+            let (neg, v) = value.strip_prefix('N').map_or((false, value), |v| (true, v));
+            let d = dim(key, v, XY).map_err(|e| rewrap(e, key, value))?;
+            if key == "lx" {
+                (pos.x, pos.x_negative) = (Some(d), neg);
+            } else {
+                (pos.y, pos.y_negative) = (Some(d), neg);
+            }
+        }
+        "lxc" => pos.xc = Some(dim(key, value, XY)?),
+        "lyc" => pos.yc = Some(dim(key, value, XY)?),
+        "lfo" => pos.focus = Some(if value == "face" { Focus::Face } else { size::focus(key, value, false)? }),
+        "lap" => pos.anchor = Some(size::focus(key, value, false)?),
+        "al" => info.alpha = Some(u8::try_from(integer(key, value, 1, 9)?).unwrap_or(9)),
+        _ if info.ty == LayerType::Text => return text(key, value, info, st, first),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Text-layer typography keys.
+fn text(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState, first: bool) -> Result<bool> {
+    let s = &mut info.style;
+    match key {
+        "fs" => s.size = Some(dim(key, value, LEN)?),
+        "ff" => s.font = Some(font(key, value)?),
+        "co" => {
+            s.color = Some(color::color(key, value)?);
+            info.co_named = color::css_named_color(value).is_some();
+        }
+        "ia" => {
+            s.align = match value {
+                "left" => TextAlign::Left,
+                "center" => TextAlign::Center,
+                "right" => TextAlign::Right,
+                _ => return Err(Error::invalid(key, value, "alignment is left, center or right")),
+            }
+        }
+        "pa" => {
+            let p = dim_list(key, value, XY)?;
+            if p.len() > 4 {
+                return Err(Error::invalid(key, value, "padding takes 1 to 4 values"));
+            }
+            s.padding = p;
+        }
+        "tg" => {
+            (s.bold, s.italic) = match value {
+                "b" => (true, false),
+                "i" => (false, true),
+                "b_i" | "i_b" => (true, true),
+                v if v.split('_').all(|t| matches!(t, "b" | "i" | "strikethrough")) => {
+                    return Err(Error::new(ErrorKind::Unsupported, "strikethrough text is not supported")
+                        .with_param(key, value))
+                }
+                _ => return Err(Error::invalid(key, value, "typography is b, i or b_i")),
+            }
+        }
+        "lh" => {
+            let v = decimal(key, value)?;
+            if v <= 0.0 {
+                return Err(Error::invalid(key, value, "line height must be positive"));
+            }
+            s.line_height = Some(v);
+        }
+        "w" if first => s.max_width = Some(dim(key, value, LEN)?),
+        "r" if first => s.radius = Some(effect::radius(key, value)?),
+        "bg" if first => {
+            s.background = Some(color::color(key, value)?);
+            st.bg_named = color::css_named_color(value).is_some();
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `ff-<built-in name>` or a font file path (it has an extension) with `@@` for `/`.
+fn font(key: &str, value: &str) -> Result<String> {
+    if value.contains('.') {
+        return super::media_path(key, value);
+    }
+    if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        Ok(value.to_owned())
+    } else {
+        Err(Error::invalid(key, value, "font is a built-in name or a font file path with extension"))
+    }
+}
+
+impl LayerInfo {
+    /// A fresh layer of type `ty`.
+    pub(super) fn new(ty: LayerType) -> Self {
+        LayerInfo {
+            ty,
+            input: None,
+            input_b64: None,
+            position: LayerPosition::default(),
+            style: TextStyle::default(),
+            alpha: None,
+            co_named: false,
+            bg_named: false,
+        }
+    }
+
+    /// The layer's type.
+    pub(super) fn ty(&self) -> LayerType {
+        self.ty
+    }
+
+    /// The opening parameter, for errors.
+    pub(super) fn key(&self) -> &'static str {
+        match self.ty {
+            LayerType::Image => "l-image",
+            LayerType::Text => "l-text",
+        }
+    }
+
+    /// Called when one of the layer's steps is complete.
+    pub(super) fn finish_step(&mut self, st: &mut StepState, first: bool) -> Result<()> {
+        if first {
+            self.bg_named = st.bg_named;
+        }
+        Ok(())
+    }
+
+    /// The finished layer.
+    pub(super) fn build(mut self, mut steps: Vec<Step>) -> Result<Layer> {
+        let kind = match self.ty {
+            LayerType::Text => {
+                let text = self.text()?;
+                let s = &mut self.style;
+                let color_sets_alpha = self.co_named || s.color.is_some_and(|c| c.opacity_pct.is_some());
+                s.alpha = if color_sets_alpha { None } else { self.alpha };
+                LayerKind::Text { text, style: self.style.clone() }
+            }
+            LayerType::Image => {
+                let raw = self.raw_input()?;
+                if raw == "ik_canvas" {
+                    if let Some(al) = self.alpha {
+                        solid_alpha(&mut steps, al, self.bg_named);
+                    }
+                    LayerKind::Solid
+                } else {
+                    if let Some(al) = self.alpha {
+                        return Err(Error::invalid(
+                            "al",
+                            al.to_string(),
+                            "al only applies to text and solid-colour layers",
+                        ));
+                    }
+                    let key = if self.input_b64.is_some() { "ie" } else { "i" };
+                    let path = super::media_path(key, &raw)?;
+                    if steps.is_empty() {
+                        steps.push(Step::default());
+                    }
+                    steps[0].trim.get_or_insert(Trim::Default);
+                    LayerKind::Image { path }
+                }
+            }
+        };
+        let p = &mut self.position;
+        if (p.x.is_some() && p.xc.is_some()) || (p.y.is_some() && p.yc.is_some()) {
+            return Err(Error::invalid("lxc", "", "lxc/lyc cannot be combined with lx/ly"));
+        }
+        let placed = p.x.is_some() || p.y.is_some() || p.xc.is_some() || p.yc.is_some();
+        if placed || p.focus == Some(Focus::Center) {
+            p.focus = None;
+        }
+        if !placed {
+            p.anchor = None;
+        }
+        Ok(Layer { kind, steps, position: self.position })
+    }
+
+    /// The input text: `ie` (base64) wins over `i`; truncated as documented.
+    fn text(&self) -> Result<String> {
+        let t = match &self.input_b64 {
+            Some(_) => self.raw_input()?,
+            None => decode_text("i", self.input.as_deref().unwrap_or_default())?,
+        };
+        Ok(match t.char_indices().nth(MAX_TEXT_CHARS) {
+            Some((i, _)) => t[..i].to_owned(),
+            None => t,
+        })
+    }
+
+    /// `ie` decoded, or `i` as written (not yet percent-decoded).
+    fn raw_input(&self) -> Result<String> {
+        match (&self.input_b64, &self.input) {
+            (Some(b), _) => base64_text(b),
+            (None, Some(i)) => Ok(i.clone()),
+            (None, None) => Err(Error::invalid(self.key(), "", "a layer needs an input: i-… or ie-…")),
+        }
+    }
+}
+
+/// Decode `ie-`: percent-decoding, then URL-safe (or standard) base64, padding optional.
+fn base64_text(raw: &str) -> Result<String> {
+    let bad = |why: &str| Error::invalid("ie", raw, why);
+    let s = decode_text("ie", raw)?;
+    let truncated = s.len() > MAX_B64_CHARS;
+    let s = s.get(..MAX_B64_CHARS).unwrap_or(&s);
+    let cfg = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let bytes = GeneralPurpose::new(&alphabet::URL_SAFE, cfg)
+        .decode(s)
+        .or_else(|_| GeneralPurpose::new(&alphabet::STANDARD, cfg).decode(s))
+        .map_err(|_| bad("not valid base64"))?;
+    match String::from_utf8(bytes) {
+        Ok(t) => Ok(t),
+        Err(e) if truncated => {
+            let n = e.utf8_error().valid_up_to();
+            Ok(String::from_utf8_lossy(&e.into_bytes()[..n]).into_owned())
+        }
+        Err(_) => Err(bad("base64 text is not UTF-8")),
+    }
+}
+
+/// `al` of a solid block: the colour's own alpha wins, a named colour ignores `al` (§7.3).
+fn solid_alpha(steps: &mut Vec<Step>, al: u8, bg_named: bool) {
+    if steps.is_empty() {
+        steps.push(Step::default());
+    }
+    let bg = &mut steps[0].background;
+    let pct = Some(al * 10);
+    match bg {
+        None => *bg = Some(Background::Color(Color { opacity_pct: pct, ..Color::BLACK })),
+        Some(Background::Color(c)) if c.opacity_pct.is_none() && !bg_named => c.opacity_pct = pct,
+        Some(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_inputs() {
+        let table: &[(&str, &str)] = &[("aGVsbG8%3D", "hello"), ("aGVsbG8", "hello"), ("wqk", "©"), ("w6k_", "é?")];
+        for &(raw, want) in table {
+            assert_eq!(base64_text(raw).unwrap(), want, "{raw}");
+        }
+        for raw in ["!!!", "%FF", "_w"] {
+            assert_eq!(base64_text(raw).unwrap_err().key(), Some("ie"), "{raw}");
+        }
+    }
+
+    #[test]
+    fn fonts() {
+        assert_eq!(font("ff", "AbrilFatFace").unwrap(), "AbrilFatFace");
+        assert_eq!(font("ff", "fonts@@Lacquer-Regular.ttf").unwrap(), "/fonts/Lacquer-Regular.ttf");
+        assert!(font("ff", "a b").is_err());
+        assert_eq!(font("ff", "@@..@@x.ttf").unwrap_err().key(), Some("ff"));
+    }
+
+    #[test]
+    fn solid_alpha_rules() {
+        let with = |bg: Option<Background>, named| {
+            let mut steps = vec![Step { background: bg, ..Step::default() }];
+            solid_alpha(&mut steps, 4, named);
+            steps[0].background
+        };
+        let c = |o| Some(Background::Color(Color { rgb: [1, 2, 3], opacity_pct: o }));
+        assert_eq!(with(c(None), false), c(Some(40)), "al applies to a hex colour");
+        assert_eq!(with(c(Some(70)), false), c(Some(70)), "the colour's own alpha wins");
+        assert_eq!(with(c(None), true), c(None), "named colours ignore al");
+        assert_eq!(with(None, false), Some(Background::Color(Color { opacity_pct: Some(40), ..Color::BLACK })));
+    }
+}
