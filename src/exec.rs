@@ -1,0 +1,202 @@
+//! Backends that run plans on pixels, and the policy that picks one.
+//!
+//! Owns: [`Backend`], [`BackendKind`], [`Executor`] (per-job backend choice, fallback with a
+//! recorded reason, step loop with trim measurement and layer recursion).
+//!
+//! May import: its children, `plan`, `media`, `job`, `limits`, `error`; tokio only at the
+//! boundary. Must not import `url` or `service`. Only `exec::gpu` knows wgpu, only
+//! `exec::cpu` knows rayon and fast_image_resize.
+
+pub mod compare;
+pub mod cpu;
+#[cfg(feature = "gpu")]
+pub mod gpu;
+pub mod weights;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::job::{BackendPref, Job, Layer, Step};
+use crate::limits::Limits;
+use crate::media::Frame;
+use crate::plan::{self, PlanOp, Rect, StepInput};
+
+/// Which backend ran a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BackendKind {
+    /// SIMD CPU path.
+    Cpu,
+    /// wgpu compute path.
+    Gpu,
+}
+
+impl BackendKind {
+    /// `cpu` or `gpu`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Cpu => "cpu",
+            BackendKind::Gpu => "gpu",
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a backend needs from its surroundings while running ops: layer pixels.
+pub trait LayerSource: Sync {
+    /// Decode the image at origin `path` for an image layer.
+    fn image(&self, path: &str) -> Result<Frame>;
+}
+
+/// A backend runs a list of planned ops on a frame.
+pub trait Backend: Send + Sync {
+    /// Which backend this is.
+    fn kind(&self) -> BackendKind;
+    /// Why this backend cannot run `ops` (a short reason such as `no_kernel:rotate`), or
+    /// `None` when it can.
+    fn unsupported(&self, ops: &[PlanOp], frame: (u32, u32)) -> Option<String>;
+    /// Run `ops` in order. Layer ops call back into `exec` for the layer's own pixels.
+    fn run(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<Frame>;
+}
+
+/// Context for one job's run: limits, layer source, and the executor for nested layers.
+pub struct RunContext<'a> {
+    /// Limits for allocations.
+    pub limits: &'a Limits,
+    /// Where layer images come from.
+    pub layers: &'a dyn LayerSource,
+    /// The executor, to run layers' own steps.
+    pub executor: &'a Executor,
+    /// Layer nesting depth (the spec allows 3).
+    pub depth: u32,
+}
+
+/// What ran and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    /// The backend that ran the pixel steps (the last step's, when steps differ).
+    pub backend: BackendKind,
+    /// Why the preferred backend did not run, if it did not.
+    pub fallback_reason: Option<String>,
+}
+
+/// Picks a backend per job and runs the step loop.
+pub struct Executor {
+    cpu: Arc<cpu::CpuBackend>,
+    gpu: Option<Arc<dyn Backend>>,
+    gpu_min_pixels: u64,
+}
+
+impl Executor {
+    /// An executor with a CPU backend and, when available, a GPU backend. `Auto` uses the
+    /// GPU for frames of at least `gpu_min_pixels` (smaller ones are faster on the CPU
+    /// than the upload and readback cost).
+    pub fn new(cpu: Arc<cpu::CpuBackend>, gpu: Option<Arc<dyn Backend>>, gpu_min_pixels: u64) -> Self {
+        Executor { cpu, gpu, gpu_min_pixels }
+    }
+
+    /// True when a GPU backend is present.
+    pub fn has_gpu(&self) -> bool {
+        self.gpu.is_some()
+    }
+
+    /// The CPU backend.
+    pub fn cpu(&self) -> &cpu::CpuBackend {
+        &self.cpu
+    }
+
+    fn choose(&self, pref: BackendPref, ops: &[PlanOp], size: (u32, u32)) -> (&dyn Backend, Option<String>) {
+        let want_gpu = match pref {
+            BackendPref::Cpu => false,
+            BackendPref::Gpu => true,
+            BackendPref::Auto => u64::from(size.0) * u64::from(size.1) >= self.gpu_min_pixels,
+        };
+        if !want_gpu {
+            return (self.cpu.as_ref(), None);
+        }
+        match &self.gpu {
+            None => (self.cpu.as_ref(), Some("no_adapter".to_string())),
+            Some(gpu) => match gpu.unsupported(ops, size) {
+                None => (gpu.as_ref(), None),
+                Some(reason) => (self.cpu.as_ref(), Some(reason)),
+            },
+        }
+    }
+
+    /// Run every step of `job` on `frame` (already decoded and oriented).
+    pub fn run_job(
+        &self,
+        job: &Job,
+        frame: Frame,
+        hints: Hints,
+        pref: BackendPref,
+        limits: &Limits,
+        layers: &dyn LayerSource,
+    ) -> Result<(Frame, RunReport)> {
+        let ctx = RunContext { limits, layers, executor: self, depth: 0 };
+        self.run_steps(&job.steps, frame, None, hints, pref, &ctx)
+    }
+
+    /// Run a chain of steps; `base` is the parent's size inside layers.
+    pub fn run_steps(
+        &self,
+        steps: &[Step],
+        mut frame: Frame,
+        base: Option<(u32, u32)>,
+        hints: Hints,
+        pref: BackendPref,
+        ctx: &RunContext<'_>,
+    ) -> Result<(Frame, RunReport)> {
+        let input = (frame.width, frame.height);
+        let mut report = RunReport { backend: BackendKind::Cpu, fallback_reason: None };
+        if matches!(pref, BackendPref::Gpu) && self.gpu.is_none() {
+            report.fallback_reason = Some("no_adapter".into());
+        }
+        for step in steps {
+            let trimmed =
+                match step.trim {
+                    Some(t) if t != crate::job::Trim::Off => {
+                        cpu::kernels::trim::trim_bounds(&frame, cpu::trim_threshold(t))
+                            .map(|(x, y, width, height)| Rect { x, y, width, height })
+                    }
+                    _ => None,
+                };
+            let step_input = StepInput {
+                input,
+                current: (frame.width, frame.height),
+                base,
+                trimmed,
+                hint_width: hints.width,
+                hint_dpr: hints.dpr,
+                opaque: !frame.has_alpha(),
+            };
+            let planned = plan::plan_step(step, &step_input, ctx.limits)?;
+            let (backend, reason) = self.choose(pref, &planned.ops, (frame.width, frame.height));
+            frame = backend.run(&planned.ops, frame, ctx)?;
+            report.backend = backend.kind();
+            if reason.is_some() {
+                report.fallback_reason = reason;
+            }
+        }
+        Ok((frame, report))
+    }
+
+    /// Render a layer's pixels and its own steps (CPU; layers are small).
+    pub fn render_layer(&self, layer: &Layer, parent: (u32, u32), ctx: &RunContext<'_>) -> Result<Frame> {
+        cpu::layer::render(layer, parent, ctx)
+    }
+}
+
+/// Client hints for `w-auto` and `dpr-auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Hints {
+    /// `Sec-CH-Width`.
+    pub width: Option<u32>,
+    /// `Sec-CH-DPR`.
+    pub dpr: Option<f64>,
+}

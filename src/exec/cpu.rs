@@ -1,0 +1,177 @@
+//! The CPU backend: every plan op on a dedicated rayon pool.
+//!
+//! Owns: [`CpuBackend`]. Resize goes through fast_image_resize (`resize`); every other op
+//! through the reference kernels in `kernels/`, which are the CPU twins of `shaders/*.wgsl`.
+//!
+//! May import: `plan`, `media`, `job`, `limits`, `error`; fast_image_resize, rayon. Never
+//! wgpu, tokio, tonic.
+
+pub mod kernels;
+pub mod layer;
+pub mod resize;
+
+use rayon::ThreadPool;
+
+use crate::error::{Error, Result};
+use crate::exec::{Backend, BackendKind, RunContext};
+use crate::job::Trim;
+use crate::media::Frame;
+use crate::plan::{Anchor, Corners, Fill, PlanOp};
+
+use kernels::round_corners::Radii;
+
+/// Runs plans on a rayon pool of its own, so pixel work never competes with the async
+/// runtime's workers and its size is configurable independently.
+pub struct CpuBackend {
+    pool: ThreadPool,
+}
+
+impl CpuBackend {
+    /// A backend with `threads` worker threads (0 = one per core).
+    pub fn new(threads: usize) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("xformd-cpu-{i}"))
+            .build()
+            .map_err(|e| Error::internal(format!("rayon pool: {e}")))?;
+        Ok(CpuBackend { pool })
+    }
+
+    /// Run `f` on this backend's pool (blocking the caller until it is done).
+    pub fn install<T: Send>(&self, f: impl FnOnce() -> T + Send) -> T {
+        self.pool.install(f)
+    }
+
+    /// Run `f` on this backend's pool without waiting; the caller collects the result through
+    /// a channel of its choice (the pipeline uses a tokio oneshot, so no runtime worker
+    /// ever blocks on pixel work).
+    pub fn spawn(&self, f: impl FnOnce() + Send + 'static) {
+        self.pool.spawn(f);
+    }
+
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+}
+
+/// Map ImageKit `t-true` / `t-<1..99>` to the per-channel difference counted as background
+/// (see `kernels::trim::trim_threshold`).
+pub fn trim_threshold(t: Trim) -> u8 {
+    match t {
+        Trim::Default | Trim::Off => kernels::trim::trim_threshold(None),
+        Trim::Threshold(n) => kernels::trim::trim_threshold(Some(n)),
+    }
+}
+
+fn resolve_fill(fill: Fill, frame: &Frame) -> [u8; 4] {
+    match fill {
+        Fill::Color(c) => c,
+        Fill::Dominant => kernels::dominant::dominant_color(frame),
+        // Blurred backgrounds are drawn by `pad_blurred`; a colour is never asked for.
+        Fill::Blurred { .. } => [0, 0, 0, 255],
+    }
+}
+
+/// Run one op on the CPU. Shared by the CPU backend and by the GPU backend for the ops it
+/// hands back (analysis, layers).
+pub fn run_op(op: &PlanOp, frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> {
+    let limits = ctx.limits;
+    Ok(match op {
+        PlanOp::Resize { width, height, filter } => resize::resize(limits, &frame, *width, *height, *filter)?,
+        PlanOp::Crop { width, height, anchor } => {
+            let (x, y) = match anchor {
+                Anchor::At { x, y } => (*x, *y),
+                // Saliency and face detection land with their analysis kernels; until then
+                // the window is centred, which is also the documented no-face behaviour.
+                Anchor::Salient | Anchor::Face { .. } => {
+                    ((frame.width.saturating_sub(*width)) / 2, (frame.height.saturating_sub(*height)) / 2)
+                }
+            };
+            kernels::composite::crop(limits, &frame, x, y, *width, *height)?
+        }
+        PlanOp::Pad { width, height, x, y, fill } => match fill {
+            Fill::Blurred { sigma, brightness } => {
+                let mut bg = kernels::blurred_background::blurred_background_sigma(
+                    limits,
+                    &frame,
+                    *width,
+                    *height,
+                    *sigma,
+                    i32::from(*brightness),
+                )?;
+                kernels::composite::overlay(&mut bg, &frame, *x, *y, 1.0);
+                bg
+            }
+            _ => {
+                let bg = resolve_fill(*fill, &frame);
+                kernels::composite::pad(limits, &frame, *width, *height, *x, *y, bg)?
+            }
+        },
+        PlanOp::Rotate { degrees, fill } => kernels::rotate::rotate(limits, &frame, *degrees, *fill)?,
+        PlanOp::Flip { horizontal, vertical } => {
+            let mut f = frame;
+            kernels::flip::flip(&mut f, *horizontal, *vertical);
+            f
+        }
+        PlanOp::Blur { sigma } => kernels::blur::gaussian_blur(limits, &frame, *sigma)?,
+        PlanOp::Sharpen { sigma, amount, threshold } => {
+            kernels::sharpen::unsharp_mask(limits, &frame, 0.0, *sigma, *amount, *threshold)?
+        }
+        PlanOp::Grayscale => {
+            let mut f = frame;
+            kernels::color_matrix::apply_in_place(&mut f, &kernels::color_matrix::ColorMatrix::grayscale());
+            f
+        }
+        PlanOp::Contrast => {
+            let mut f = frame;
+            kernels::color_matrix::contrast_stretch(&mut f);
+            f
+        }
+        PlanOp::Opacity { opacity, background } => {
+            let mut f = frame;
+            kernels::color_matrix::apply_in_place(&mut f, &kernels::color_matrix::ColorMatrix::opacity(*opacity));
+            if let Some(bg) = background {
+                kernels::composite::flatten(&mut f, *bg);
+            }
+            f
+        }
+        PlanOp::RoundCorners { corners, fill } => {
+            let mut f = frame;
+            let radii = match corners {
+                Corners::Ellipse => Radii::Max,
+                Corners::Radii([tl, tr, br, bl]) => Radii::Corners { tl: *tl, tr: *tr, br: *br, bl: *bl },
+            };
+            kernels::round_corners::round_corners(&mut f, radii, *fill);
+            f
+        }
+        PlanOp::Border { width, color } => kernels::border::border(limits, &frame, *width, *color)?,
+        PlanOp::Flatten { background } => {
+            let mut f = frame;
+            kernels::composite::flatten(&mut f, *background);
+            f
+        }
+        PlanOp::Layer(layer) => {
+            let parent = (frame.width, frame.height);
+            let pixels = ctx.executor.render_layer(layer, parent, ctx)?;
+            let (x, y) = crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?;
+            let mut f = frame;
+            kernels::composite::overlay(&mut f, &pixels, x, y, 1.0);
+            f
+        }
+    })
+}
+
+impl Backend for CpuBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Cpu
+    }
+
+    fn unsupported(&self, _ops: &[PlanOp], _frame: (u32, u32)) -> Option<String> {
+        None
+    }
+
+    fn run(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> {
+        self.install(|| ops.iter().try_fold(frame, |f, op| run_op(op, f, ctx)))
+    }
+}
