@@ -1,0 +1,52 @@
+//! xformd — a GPU-accelerated media transform daemon that serves Cloudinary and ImageKit
+//! delivery URLs.
+//!
+//! # Architecture
+//!
+//! ```text
+//!  client URL ─► frontend (HTTP) ─gRPC─► service ─► pipeline ─► origin ─► media::decode
+//!                url: cloudinary → imagekit → Job         plan ─► exec (gpu | cpu) ─► media::encode
+//! ```
+//!
+//! * `url`, `job`, `plan` are pure and synchronous (no tokio, wgpu, tonic, image).
+//! * `frontend` understands URLs and HTTP, never pixels; it reaches a daemon only through
+//!   the gRPC API (`service`), also inside one process, so scaling out is configuration.
+//! * `exec` runs plans: `exec::gpu` (wgpu, WGSL in `shaders/`) and `exec::cpu`
+//!   (fast_image_resize, rayon). Only `exec::gpu` knows wgpu.
+//! * `error`, `limits`, `config`, `telemetry` are leaf utilities.
+//!
+//! # Dependency rules
+//!
+//! | module | may import in-crate |
+//! |---|---|
+//! | `job` | `error` |
+//! | `url` | `job`, `error` |
+//! | `plan` | `job`, `limits`, `error` |
+//! | `media` | `job`, `limits`, `error` |
+//! | `exec` | `plan`, `media`, `job`, `limits`, `error` |
+//! | `app` | `config`, `exec`, `limits`, `origin` |
+//! | `pipeline` | `app`, `origin`, `media`, `exec`, `job`, `plan` |
+//! | `service` | `pipeline`, `app`, `job`, `error`, `media` (probe), `url::cloudinary` (the Translate RPC only) |
+//! | `frontend` | `url`, `job`, `error`, `service` (client and convert only) |
+//!
+//! `tests/architecture.rs` checks these rules against the `use` lines in `src/`.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod exec;
+pub mod frontend;
+pub mod job;
+pub mod limits;
+pub mod media;
+pub mod origin;
+pub mod pipeline;
+pub mod plan;
+pub mod report;
+pub mod service;
+pub mod telemetry;
+pub mod url;
+#[cfg(feature = "video")]
+pub mod video;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,312 @@
+//! The `xformd` binary: CLI → Config → telemetry → App → servers. The only `anyhow` user.
+#![allow(clippy::print_stdout, reason = "stdout is the CLI's output: render --json, translate, check, config dump")]
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use tokio::net::TcpListener;
+
+use xformd::app::{App, GpuStatus};
+use xformd::config::cli::{BackendArg, Cli, Command, ConfigCommand};
+use xformd::config::Config;
+use xformd::exec::Hints;
+use xformd::frontend::{self, FrontState};
+use xformd::job::BackendPref;
+use xformd::pipeline::{transform, TransformInput};
+use xformd::url::{self, cloudinary, UrlOptions};
+use xformd::{service, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.command {
+        Command::Serve { .. } | Command::Daemon { .. } | Command::Front { .. } => "info",
+        _ => "warn",
+    };
+    telemetry::init(cli.json_logs, level);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xformd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    cli.apply(&mut config);
+    config.validate()?;
+    Ok(config)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn url_options(config: &Config) -> UrlOptions {
+    UrlOptions {
+        cloud_name: Some(config.frontend.cloud_name.clone()).filter(|c| !c.is_empty()),
+        keep_types: config.frontend.keep_types,
+        named: config.named.clone(),
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = load_config(&cli)?;
+    match &cli.command {
+        Command::Serve { .. } => runtime()?.block_on(serve(config, true, true)),
+        Command::Daemon { .. } => runtime()?.block_on(serve(config, true, false)),
+        Command::Front { .. } => runtime()?.block_on(serve(config, false, true)),
+        Command::Render { backend, accept, json, url_path, output, .. } => {
+            runtime()?.block_on(render(config, *backend, accept, *json, url_path, output))
+        }
+        Command::Check => check(config),
+        Command::Translate { keep_types, report, json, paths } => {
+            let opts = cloudinary::Options { keep_types: *keep_types || config.frontend.keep_types };
+            match report {
+                Some(file) => translate_report(file.as_deref(), &opts, *json),
+                None => translate_lines(paths, &opts),
+            }
+        }
+        Command::Config { what: ConfigCommand::Dump } => {
+            print!("{}", config.to_toml()?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<ExitCode> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut daemon_url = config.server.daemon_url.clone();
+    if daemon {
+        let listener = TcpListener::bind(&config.server.grpc)
+            .await
+            .with_context(|| format!("bind gRPC {}", config.server.grpc))?;
+        let addr: SocketAddr = listener.local_addr()?;
+        if daemon_url.is_empty() {
+            daemon_url = format!("http://{addr}");
+        }
+        let app = App::new(config.clone())?;
+        match &app.gpu {
+            GpuStatus::Ready { adapter, api, .. } => tracing::info!(%adapter, %api, "GPU ready"),
+            other => tracing::info!(gpu = ?other, "running on the CPU backend"),
+        }
+        eprintln!("xformd daemon: gRPC on {addr}, media {}", config.media.root.display());
+        tasks.spawn(service::serve(listener, stopped(), app));
+    }
+    if front {
+        if daemon_url.is_empty() {
+            bail!("the front end needs --daemon URL");
+        }
+        let listener = TcpListener::bind(&config.server.http)
+            .await
+            .with_context(|| format!("bind HTTP {}", config.server.http))?;
+        let addr = listener.local_addr()?;
+        let state = FrontState::new(
+            &daemon_url,
+            url_options(&config),
+            &config.frontend.cache_control,
+            config.frontend.debug_headers,
+        )?;
+        eprintln!("xformd front end: http://{addr}/  (daemon {daemon_url})");
+        eprintln!("  try: http://{addr}/tr:w-300/photos/LadyBird.jpg");
+        tasks.spawn(frontend::serve(listener, stopped(), state));
+    }
+    tokio::select! {
+        () = shutdown_signal() => {}
+        Some(r) = tasks.join_next() => { r??; }
+    }
+    let _ = stop_tx.send(true);
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn render(
+    config: Config,
+    backend: BackendArg,
+    accept: &str,
+    json: bool,
+    url_path: &str,
+    output: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let (path, query) = match url_path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (url_path, None),
+    };
+    let parsed = match url::to_job(path, query, &url_options(&config)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}", one_line(&e));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let app = App::new(config)?;
+    let backend = match backend {
+        BackendArg::Auto => BackendPref::Auto,
+        BackendArg::Cpu => BackendPref::Cpu,
+        BackendArg::Gpu => BackendPref::Gpu,
+    };
+    let started = Instant::now();
+    let input = TransformInput { job: parsed.job, backend, accept: accept.to_string(), hints: Hints::default() };
+    let out = match transform(&app, input).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{}", one_line(&e));
+            return Ok(ExitCode::from(if e.kind().is_client_error() { 2 } else { 1 }));
+        }
+    };
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    // Write next to the target and rename, so a failed run never leaves a partial file.
+    let tmp = output.with_extension("xformd-tmp");
+    std::fs::write(&tmp, &out.data).with_context(|| format!("write {}", tmp.display()))?;
+    std::fs::rename(&tmp, output).with_context(|| format!("rename to {}", output.display()))?;
+    if json {
+        let v = serde_json::json!({
+            "width": out.width,
+            "height": out.height,
+            "format": out.mime.trim_start_matches("image/"),
+            "content_type": out.mime,
+            "backend": out.backend.as_str(),
+            "fallback_reason": out.fallback_reason,
+            "bytes": out.data.len(),
+            "ms": (ms * 100.0).round() / 100.0,
+            "timings": {
+                "fetch_ms": out.timings.fetch_ms,
+                "decode_ms": out.timings.decode_ms,
+                "process_ms": out.timings.process_ms,
+                "encode_ms": out.timings.encode_ms,
+            },
+        });
+        println!("{v}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One output line per input path: `tr=<ImageKit>\tpath=<forwarded>`, or `error=<reason>`.
+fn translate_line(input: &str, opts: &cloudinary::Options) -> String {
+    let trimmed = input.trim_end_matches(['\r', '\n']);
+    if trimmed.trim().is_empty() {
+        return "error=empty input".to_string();
+    }
+    if trimmed.chars().any(char::is_control) {
+        return "error=control characters in path".to_string();
+    }
+    let t = cloudinary::translate(trimmed, opts);
+    format!("tr={}\tpath={}", t.tr, t.path)
+}
+
+fn translate_lines(paths: &[String], opts: &cloudinary::Options) -> anyhow::Result<ExitCode> {
+    use std::io::{BufRead, Write};
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if paths.is_empty() {
+        // Line by line, flushing each answer, so the command can sit in a pipe and answer
+        // one request at a time.
+        let stdin = std::io::stdin();
+        let mut buf = Vec::new();
+        let mut input = stdin.lock();
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            let line = match std::str::from_utf8(&buf) {
+                Ok(l) => translate_line(l, opts),
+                Err(_) => "error=not UTF-8".to_string(),
+            };
+            writeln!(out, "{line}")?;
+            out.flush()?;
+        }
+    } else {
+        for p in paths {
+            writeln!(out, "{}", translate_line(p, opts))?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn translate_report(
+    file: Option<&std::path::Path>,
+    opts: &cloudinary::Options,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::io::{BufRead, Write};
+    let reader: Box<dyn BufRead> = match file {
+        Some(f) => {
+            Box::new(std::io::BufReader::new(std::fs::File::open(f).with_context(|| format!("open {}", f.display()))?))
+        }
+        None => Box::new(std::io::stdin().lock()),
+    };
+    let mut report = xformd::report::Report::new();
+    for line in reader.split(b'\n') {
+        let line = line?;
+        report.add(&String::from_utf8_lossy(&line), opts);
+    }
+    let text = if json { serde_json::to_string_pretty(&report.to_json())? } else { report.to_markdown() };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn one_line(e: &xformd::Error) -> String {
+    match (e.key(), e.value()) {
+        (Some(k), Some(v)) => format!("error: {} (parameter '{k}', value '{v}'): {}", e.kind().code(), e.message()),
+        _ => format!("error: {}: {}", e.kind().code(), e.message()),
+    }
+}
+
+fn check(config: Config) -> anyhow::Result<ExitCode> {
+    let mut ok = true;
+    let app = App::new(config.clone())?;
+    match &app.gpu {
+        GpuStatus::Ready { adapter, api, pipelines } => {
+            println!("gpu: ok  adapter=\"{adapter}\" api={api} pipelines={pipelines}");
+        }
+        GpuStatus::Disabled => println!("gpu: disabled"),
+        GpuStatus::Unavailable(why) => {
+            println!("gpu: unavailable ({why}); jobs run on the CPU backend");
+            if std::env::var("XFORMD_GPU_TESTS").is_ok_and(|v| v == "1" || v == "yes") {
+                ok = false;
+            }
+        }
+    }
+    println!("cpu: ok  threads={}", app.executor.cpu().threads());
+    for (name, ok_codec) in xformd::media::encode::available() {
+        println!("codec {name}: {}", if ok_codec { "ok" } else { "missing" });
+    }
+    println!("media: {}", config.media.root.display());
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -1,0 +1,118 @@
+//! The `Transformer` RPCs: proto → job → pipeline → proto. No pixel logic here.
+//!
+//! Owns: [`TransformerService`].
+
+use std::pin::Pin;
+
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+use tracing::instrument;
+
+use super::convert::{job_from_proto, status_from_error};
+use super::proto as pb;
+use crate::app::App;
+use crate::error::{Error, ErrorKind};
+use crate::exec::Hints;
+use crate::job::BackendPref;
+use crate::media::probe::probe;
+use crate::pipeline::{transform, TransformInput};
+
+/// The service implementation, holding the shared app state.
+pub struct TransformerService {
+    app: App,
+}
+
+impl TransformerService {
+    /// Serve `app`.
+    pub fn new(app: App) -> Self {
+        TransformerService { app }
+    }
+}
+
+fn backend_pref(b: i32) -> Result<BackendPref, Status> {
+    match pb::Backend::try_from(b) {
+        Ok(pb::Backend::Auto) => Ok(BackendPref::Auto),
+        Ok(pb::Backend::Cpu) => Ok(BackendPref::Cpu),
+        Ok(pb::Backend::Gpu) => Ok(BackendPref::Gpu),
+        Err(_) => Err(status_from_error(&Error::invalid("backend", b.to_string(), "unknown backend"))),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::transformer_server::Transformer for TransformerService {
+    #[instrument(skip(self, request), fields(source))]
+    async fn transform(
+        &self,
+        request: Request<pb::TransformRequest>,
+    ) -> Result<Response<pb::TransformResponse>, Status> {
+        let req = request.into_inner();
+        let wire = req.job.ok_or_else(|| status_from_error(&Error::invalid("job", "", "missing")))?;
+        let job = job_from_proto(&wire).map_err(|e| status_from_error(&e))?;
+        tracing::Span::current().record("source", job.source.as_str());
+        let mut backend = backend_pref(req.backend)?;
+        if backend == BackendPref::Auto {
+            backend = match self.app.config.backend.default.as_str() {
+                "cpu" => BackendPref::Cpu,
+                "gpu" => BackendPref::Gpu,
+                _ => BackendPref::Auto,
+            };
+        }
+        let input = TransformInput {
+            job,
+            backend,
+            accept: req.accept,
+            hints: Hints { width: req.hint_width, dpr: req.hint_dpr },
+        };
+        let out = transform(&self.app, input).await.map_err(|e| status_from_error(&e))?;
+        tracing::info!(backend = out.backend.as_str(), width = out.width, height = out.height, "transformed");
+        Ok(Response::new(pb::TransformResponse {
+            data: out.data,
+            content_type: out.mime.to_string(),
+            width: out.width,
+            height: out.height,
+            backend: out.backend.as_str().to_string(),
+            fallback_reason: out.fallback_reason.unwrap_or_default(),
+            timings: Some(pb::StageTimings {
+                fetch_ms: out.timings.fetch_ms,
+                decode_ms: out.timings.decode_ms,
+                process_ms: out.timings.process_ms,
+                encode_ms: out.timings.encode_ms,
+            }),
+            format_negotiated: out.negotiated,
+            canonical: String::new(),
+        }))
+    }
+
+    #[instrument(skip(self, request))]
+    async fn probe(&self, request: Request<pb::ProbeRequest>) -> Result<Response<pb::ProbeResponse>, Status> {
+        let req = request.into_inner();
+        let fetched = self.app.origin.fetch(&req.source).await.map_err(|e| status_from_error(&e))?;
+        let info = probe(&fetched.bytes, &self.app.limits).map_err(|e| status_from_error(&e))?;
+        let (width, height) = info.oriented_size();
+        Ok(Response::new(pb::ProbeResponse {
+            width,
+            height,
+            format: info.format.as_str().to_string(),
+            frames: 1,
+            has_alpha: false,
+            bytes: fetched.bytes.len() as u64,
+            duration: 0.0,
+        }))
+    }
+
+    async fn translate(
+        &self,
+        request: Request<pb::TranslateRequest>,
+    ) -> Result<Response<pb::TranslateResponse>, Status> {
+        Ok(Response::new(super::translate::translate_rpc(request.get_ref())))
+    }
+
+    type CutVideoStream = Pin<Box<dyn Stream<Item = Result<pb::VideoChunk, Status>> + Send>>;
+
+    async fn cut_video(
+        &self,
+        _request: Request<pb::TransformRequest>,
+    ) -> Result<Response<Self::CutVideoStream>, Status> {
+        Err(status_from_error(&Error::new(ErrorKind::Unsupported, "video cutting is not served yet")))
+    }
+}
