@@ -1,0 +1,75 @@
+//! Checks the dependency rules of src/lib.rs against the `use crate::…` lines in src/.
+
+use std::path::Path;
+
+/// (module prefix, in-crate modules it must not import, external crates it must not use).
+const RULES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "job",
+        &["url", "plan", "exec", "media", "service", "pipeline", "frontend", "app"],
+        &["tokio", "wgpu", "tonic", "prost", "ffmpeg", "image", "rayon"],
+    ),
+    ("url", &["plan", "exec", "media", "service", "pipeline", "app"], &["tokio", "wgpu", "tonic", "image", "rayon"]),
+    ("plan", &["url", "exec", "media", "service", "pipeline", "app"], &["tokio", "wgpu", "tonic", "image", "rayon"]),
+    ("media", &["exec", "service", "pipeline", "url", "frontend"], &["wgpu", "tokio", "tonic"]),
+    ("exec/cpu", &["url", "service", "pipeline", "frontend"], &["wgpu", "tokio", "tonic"]),
+    ("exec/gpu", &["url", "service", "pipeline", "frontend"], &["tonic", "tokio", "rayon"]),
+    ("service", &["url::imagekit", "url::to_job", "exec::cpu", "exec::gpu", "frontend"], &["wgpu", "ffmpeg"]),
+    ("frontend", &["exec", "media", "pipeline"], &["wgpu", "image", "rayon"]),
+];
+
+fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rs_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The rule violations in one file (`rel` is its path under src/ without `.rs`).
+fn violations(rel: &str, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (module, banned_mods, banned_crates) in RULES {
+        if !(rel == *module || rel.starts_with(&format!("{module}/"))) {
+            continue;
+        }
+        for line in text.lines().map(str::trim).filter(|l| l.starts_with("use ") || l.starts_with("pub use ")) {
+            let path = line.trim_start_matches("pub ").trim_start_matches("use ");
+            for m in *banned_mods {
+                if path.starts_with(&format!("crate::{m}")) {
+                    out.push(format!("{rel}: `{line}` (module {module} must not import {m})"));
+                }
+            }
+            for c in *banned_crates {
+                if path.starts_with(&format!("{c}::")) || path.starts_with(&format!("{c}_")) || path == format!("{c};")
+                {
+                    out.push(format!("{rel}: `{line}` (module {module} must not use crate {c})"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn modules_respect_the_dependency_rules() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    let mut all = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&src).unwrap().to_string_lossy().replace(".rs", "");
+        all.extend(violations(&rel, &std::fs::read_to_string(f).unwrap()));
+    }
+    assert!(all.is_empty(), "dependency rule violations:\n{}", all.join("\n"));
+}
+
+#[test]
+fn the_checker_catches_banned_imports() {
+    assert_eq!(violations("plan/layout", "use crate::exec::cpu;\nuse crate::job::Job;").len(), 1);
+    assert_eq!(violations("job/geometry", "use tokio::sync::Mutex;").len(), 1);
+    assert!(violations("exec/cpu/blur", "use crate::media::Frame;").is_empty());
+}

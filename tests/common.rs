@@ -1,0 +1,98 @@
+//! Shared test helpers: servers on 127.0.0.1:0, fixture paths, backends under test.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use xformd::app::App;
+use xformd::config::Config;
+use xformd::frontend::{self, FrontState};
+use xformd::service;
+use xformd::url::UrlOptions;
+
+/// The crate's bundled sample media.
+pub(crate) fn media_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("media")
+}
+
+/// True when the GPU tests must run (and fail without an adapter).
+pub(crate) fn gpu_tests_required() -> bool {
+    std::env::var("XFORMD_GPU_TESTS").is_ok_and(|v| v == "1" || v == "yes")
+}
+
+/// A running daemon + front end; dropping it shuts both down.
+pub(crate) struct Servers {
+    /// Front-end address.
+    pub(crate) http: SocketAddr,
+    /// Daemon address.
+    pub(crate) grpc: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+impl Servers {
+    /// `http://addr` + `path`.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.http, path)
+    }
+}
+
+/// A test configuration over `media`.
+pub(crate) fn config(media: PathBuf) -> Config {
+    let mut c = Config::default();
+    c.media.root = media;
+    c
+}
+
+/// Start the daemon and the front end on ephemeral loopback ports. Listeners are bound
+/// before this returns, so requests can be sent at once (no sleeps).
+pub(crate) async fn start_server(config: Config) -> Servers {
+    let grpc_l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http_l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (grpc, http) = (grpc_l.local_addr().unwrap(), http_l.local_addr().unwrap());
+    let app = App::new(config.clone()).unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (g_tx, g_rx) = oneshot::channel::<()>();
+    let (h_tx, h_rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = stopped.await;
+        let _ = g_tx.send(());
+        let _ = h_tx.send(());
+    });
+    tokio::spawn(service::serve(
+        grpc_l,
+        async {
+            let _ = g_rx.await;
+        },
+        app.clone(),
+    ));
+    let url = UrlOptions {
+        cloud_name: Some(config.frontend.cloud_name.clone()).filter(|c| !c.is_empty()),
+        keep_types: config.frontend.keep_types,
+        named: config.named.clone(),
+    };
+    let state =
+        FrontState::new(&format!("http://{grpc}"), url, &config.frontend.cache_control, config.frontend.debug_headers)
+            .unwrap();
+    tokio::spawn(frontend::serve(
+        http_l,
+        async {
+            let _ = h_rx.await;
+        },
+        state,
+    ));
+    Servers { http, grpc, stop: Some(stop) }
+}
+
+/// Decode image bytes to an RGBA frame.
+pub(crate) fn decode(bytes: &[u8]) -> xformd::media::Frame {
+    xformd::media::decode::decode(bytes, &xformd::limits::Limits::default()).unwrap().frame
+}

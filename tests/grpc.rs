@@ -1,0 +1,120 @@
+//! End-to-end tests: HTTP front end → gRPC → daemon → CPU or GPU backend → HTTP response.
+
+use reqwest::StatusCode;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::HealthCheckRequest;
+
+use crate::common::{config, decode, media_dir, start_server};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn path_form_resizes_to_exact_size() {
+    let s = start_server(config(media_dir())).await;
+    let resp = reqwest::get(s.url("/tr:w-300,h-200/photos/LadyBird.jpg")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+    assert!(resp.headers().contains_key("etag"));
+    let backend = resp.headers()["x-xformd-backend"].to_str().unwrap().to_string();
+    assert!(backend == "cpu" || backend == "gpu");
+    let f = decode(&resp.bytes().await.unwrap());
+    assert_eq!((f.width, f.height), (300, 200));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_form_keeps_aspect_ratio() {
+    let s = start_server(config(media_dir())).await;
+    let resp = reqwest::get(s.url("/photos/LadyBird.jpg?tr=w-300")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let f = decode(&resp.bytes().await.unwrap());
+    // 2560×1600 → 300 × round(1600·300/2560) = 300×188.
+    assert_eq!((f.width, f.height), (300, 188));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etag_revalidates_with_304() {
+    let s = start_server(config(media_dir())).await;
+    let url = s.url("/tr:w-120/photos/coffee.png");
+    let first = reqwest::get(&url).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()["etag"].clone();
+    let again = reqwest::Client::new().get(&url).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
+
+async fn error_json(resp: reqwest::Response) -> (StatusCode, serde_json::Value) {
+    let status = resp.status();
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    (status, resp.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_parameter_is_400_naming_key_and_value() {
+    let s = start_server(config(media_dir())).await;
+    let (status, body) = error_json(reqwest::get(s.url("/tr:zz-9/photos/LadyBird.jpg")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["key"], "zz");
+    assert_eq!(body["value"], "9");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_value_is_400_naming_key_and_value() {
+    let s = start_server(config(media_dir())).await;
+    let (status, body) = error_json(reqwest::get(s.url("/tr:w-abc/photos/LadyBird.jpg")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["key"], "w");
+    assert_eq!(body["value"], "abc");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_file_is_404() {
+    let s = start_server(config(media_dir())).await;
+    let (status, body) = error_json(reqwest::get(s.url("/tr:w-100/photos/nope.jpg")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escaping_the_media_folder_is_400_never_the_file() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = start_server(config(media_dir().join("photos"))).await;
+    // The target exists (media/SOURCES.md) one level above the served folder. HTTP clients
+    // normalise `..` away, so the request line is written by hand.
+    for path in [
+        "/../SOURCES.md",
+        "/%2e%2e/SOURCES.md",
+        "/tr:w-10/..%2fSOURCES.md",
+        "/x/%2E%2E/%2E%2E/SOURCES.md",
+        "/..\\SOURCES.md",
+    ] {
+        let mut tcp = tokio::net::TcpStream::connect(s.http).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        tcp.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        tcp.read_to_end(&mut raw).await.unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 400"), "{path}: {text}");
+        assert!(!text.contains("Bundled sample media"), "{path} leaked the file");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_serving() {
+    let s = start_server(config(media_dir())).await;
+    let channel =
+        tonic::transport::Endpoint::from_shared(format!("http://{}", s.grpc)).unwrap().connect().await.unwrap();
+    let resp =
+        HealthClient::new(channel).check(HealthCheckRequest { service: String::new() }).await.unwrap().into_inner();
+    assert_eq!(resp.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpu_backend_can_be_forced_per_request() {
+    let s = start_server(config(media_dir())).await;
+    let resp = reqwest::Client::new()
+        .get(s.url("/tr:w-200/photos/LadyBird.jpg"))
+        .header("x-xformd-backend", "cpu")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["x-xformd-backend"], "cpu");
+}
