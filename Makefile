@@ -7,11 +7,11 @@ CARGO ?= cargo
 # Debian packages the build and the tests need (see DESIGN.md §2).
 APT_PACKAGES := pkg-config clang libclang-dev cmake nasm ffmpeg libavcodec-dev libavformat-dev \
   libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev \
-  mesa-vulkan-drivers libvulkan1 vulkan-tools fonts-dejavu-core python3-venv
+  mesa-vulkan-drivers libvulkan1 vulkan-tools fonts-dejavu-core python3-venv opencv-data
 HTTP ?= 127.0.0.1:8080
 GRPC ?= 127.0.0.1:50051
 
-.PHONY: run test deps build check lint fmt bench clean
+.PHONY: run test deps s3-deps build check lint fmt bench bench-deps bench-vips clean
 
 ## Install the Debian packages that are missing (only those), with sudo when not root.
 deps:
@@ -29,10 +29,18 @@ run: build
 ## XFORMD_GPU_TESTS=1 a missing adapter fails them instead of skipping them.
 # Mesa's Vulkan WSI looks for XDG_RUNTIME_DIR even headless; give it one.
 export XDG_RUNTIME_DIR ?= /tmp/xformd-xdg
-test: deps
+## The S3 origin tests spawn moto_server (an S3-protocol server, PyPI `moto[server]`) on a
+## free 127.0.0.1 port themselves; with XFORMD_S3_TESTS=1 a missing moto fails them.
+test: deps s3-deps
 	@mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
-	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 $(CARGO) test --locked --all-targets
+	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 XFORMD_S3_TESTS=1 $(CARGO) test --locked --all-targets
 	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 $(CARGO) test --locked --doc
+
+## moto_server in .venv, installed only when missing (about a minute the first time).
+s3-deps: .venv/bin/moto_server
+.venv/bin/moto_server:
+	python3 -m venv .venv
+	.venv/bin/pip install -q 'moto[server]'
 
 check: build
 	WGPU_BACKEND=vulkan ./target/release/xformd check
@@ -46,6 +54,14 @@ fmt:
 
 bench: build
 	$(CARGO) bench --bench main
+
+## libvips' command-line tools, only for the side-by-side speed comparison (not for `test`).
+bench-deps:
+	@./scripts/install-deps.sh libvips-tools
+
+## CPU pipeline vs vipsthumbnail on the 20 MP photo (docs/benchmarks.md).
+bench-vips: build bench-deps
+	./scripts/bench-vips.sh
 
 clean:
 	$(CARGO) clean

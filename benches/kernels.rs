@@ -1,5 +1,6 @@
 //! CPU vs GPU per kernel at named sizes, throughput in pixels. The same input goes to every
-//! backend and to plain `image` resizing as a competitor.
+//! backend and to plain `image` resizing as a competitor. Groups: `resize_to_1000w`, `blur`,
+//! `sharpen`, `chain` (the ops of `xformd bench`).
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use xformd::exec::cpu::CpuBackend;
@@ -11,6 +12,9 @@ use xformd::plan::{Filter, PlanOp};
 struct NoLayers;
 impl LayerSource for NoLayers {
     fn image(&self, path: &str) -> xformd::Result<Frame> {
+        Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
+    }
+    fn font(&self, path: &str) -> xformd::Result<Vec<u8>> {
         Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
     }
 }
@@ -57,4 +61,27 @@ pub fn benches(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // Blur, sharpen and the thumbnail chain through the same `Backend::run` the daemon calls;
+    // the ops are the ones `xformd bench` measures, so the two agree.
+    for op in [xformd::bench::BenchOp::Blur, xformd::bench::BenchOp::Sharpen, xformd::bench::BenchOp::Chain] {
+        let mut group = c.benchmark_group(op.name());
+        group.sample_size(10);
+        for (name, w, h) in sizes {
+            let frame = synthetic(w, h);
+            let ops = op.ops(w, h);
+            group.throughput(Throughput::Elements(u64::from(w) * u64::from(h)));
+            let ctx = RunContext { limits: &limits, layers: &NoLayers, executor: &exec, depth: 0 };
+            group.bench_with_input(BenchmarkId::new("cpu", name), &frame, |b, f| {
+                b.iter(|| cpu.run(&ops, f.clone(), &ctx).expect("cpu run"));
+            });
+            #[cfg(feature = "gpu")]
+            if let Some(gpu) = gpu.as_ref().filter(|g| g.unsupported(&ops, (w, h)).is_none()) {
+                group.bench_with_input(BenchmarkId::new("gpu", name), &frame, |b, f| {
+                    b.iter(|| gpu.run(&ops, f.clone(), &ctx).expect("gpu run"));
+                });
+            }
+        }
+        group.finish();
+    }
 }

@@ -3,16 +3,23 @@
 //! Owns: [`App`], [`GpuStatus`]. May import `config`, `exec`, `video`, `limits`, `origin`;
 //! tokio for semaphores. Never tonic.
 
+pub mod admission;
+
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use self::admission::Admission;
+
+use crate::cache::Cache;
 use crate::config::Config;
 use crate::error::Result;
 use crate::exec::cpu::CpuBackend;
 use crate::exec::{Backend, Executor};
 use crate::limits::Limits;
-use crate::origin::{LocalOrigin, Origin};
+use crate::origin::Origin;
+#[cfg(feature = "video")]
+use crate::video::VideoBackend;
 
 /// What happened when the GPU was opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,14 +48,30 @@ pub struct App {
     pub limits: Limits,
     /// Backends and the policy between them.
     pub executor: Arc<Executor>,
-    /// Where sources come from.
+    /// Where sources come from: the local folder, or several origins by path prefix.
     pub origin: Arc<dyn Origin>,
-    /// Image jobs running at once; a permit is held from decode to encode. An `Arc` inside
-    /// `App` (never a `static`) so tests can run several daemons in one process.
-    pub image_permits: Arc<Semaphore>,
+    /// Rendered-variant cache; `None` when disabled in configuration.
+    pub cache: Option<Arc<Cache>>,
+    /// Admission control for image jobs: running permits plus a bounded waiting line; a
+    /// permit is held from decode to encode. An `Arc` inside `App` (never a `static`) so
+    /// tests can run several daemons in one process.
+    pub admission: Arc<Admission>,
     /// GPU state at start-up.
     pub gpu: GpuStatus,
+    /// Video cuts and thumbnails (FFmpeg); a stand-in answering `unavailable` when FFmpeg
+    /// could not start, so images are still served.
+    #[cfg(feature = "video")]
+    pub video: Arc<dyn VideoBackend>,
+    /// Video jobs running at once. The FFmpeg worker holds its permit until it has really
+    /// stopped (`video::run_blocking`), so this bounds the work, not just the waiting.
+    #[cfg(feature = "video")]
+    pub video_permits: Arc<Semaphore>,
 }
+
+/// Video jobs at once: each re-encode already uses every core through libx264/libvpx
+/// threads, so more would only interleave them.
+#[cfg(feature = "video")]
+pub const VIDEO_CONCURRENCY: usize = 2;
 
 impl App {
     /// Build backends and origin from `config`. A missing GPU is not an error: jobs then run
@@ -57,15 +80,69 @@ impl App {
         let cpu = Arc::new(CpuBackend::new(config.backend.cpu_threads)?);
         let (gpu, status) = open_gpu(&config);
         let executor = Arc::new(Executor::new(cpu, gpu, config.backend.gpu_min_pixels));
-        let origin: Arc<dyn Origin> = Arc::new(LocalOrigin::new(config.media.root.clone()));
+        let origin = crate::origin::from_config(&config)?;
+        let cache = Cache::from_config(&config.cache)?.map(Arc::new);
+        let limits = config.limits();
         Ok(App {
-            limits: config.limits(),
-            image_permits: Arc::new(Semaphore::new(config.limits.max_concurrent_jobs)),
+            limits,
+            admission: Arc::new(Admission::new(config.limits.max_concurrent_jobs, config.limits.max_queued_jobs)),
             config: Arc::new(config),
             executor,
             origin,
+            cache,
             gpu: status,
+            #[cfg(feature = "video")]
+            video: open_video(limits),
+            #[cfg(feature = "video")]
+            video_permits: Arc::new(Semaphore::new(VIDEO_CONCURRENCY)),
         })
+    }
+}
+
+/// The FFmpeg backend, or a stand-in that refuses video work with the reason.
+#[cfg(feature = "video")]
+fn open_video(limits: Limits) -> Arc<dyn VideoBackend> {
+    match crate::video::FfmpegBackend::new(limits) {
+        Ok(b) => Arc::new(b),
+        Err(e) => {
+            tracing::warn!(error = %e, "no video backend; video requests are refused");
+            Arc::new(NoVideo(e.message().to_string()))
+        }
+    }
+}
+
+/// Answers every video call with `unavailable` and the reason FFmpeg failed to start.
+#[cfg(feature = "video")]
+struct NoVideo(String);
+
+#[cfg(feature = "video")]
+impl NoVideo {
+    fn refuse<T>(&self) -> Result<T> {
+        Err(crate::error::Error::new(
+            crate::error::ErrorKind::Unavailable,
+            format!("video is unavailable on this daemon: {}", self.0),
+        ))
+    }
+}
+
+#[cfg(feature = "video")]
+impl VideoBackend for NoVideo {
+    fn probe(&self, _input: &std::path::Path) -> Result<crate::video::VideoInfo> {
+        self.refuse()
+    }
+
+    fn cut(
+        &self,
+        _input: &std::path::Path,
+        _spec: &crate::video::CutSpec,
+        _output: &std::path::Path,
+        _cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<crate::video::CutReport> {
+        self.refuse()
+    }
+
+    fn thumbnail(&self, _input: &std::path::Path, _at_secs: f64, _limits: &Limits) -> Result<crate::media::Frame> {
+        self.refuse()
     }
 }
 

@@ -30,6 +30,70 @@ pub struct Config {
     pub frontend: FrontendConfig,
     /// Named transformations: name → ImageKit transformation string (`n-name`, `t_name`).
     pub named: BTreeMap<String, String>,
+    /// Rendered-variant cache.
+    pub cache: CacheConfig,
+    /// Extra origins chosen by path prefix (`[[origins]]`); paths no entry claims come from
+    /// the local folder `media.root`.
+    pub origins: Vec<OriginConfig>,
+}
+
+/// The rendered-variant cache (`[cache]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Cache rendered variants at all.
+    pub enabled: bool,
+    /// Folder of the disk cache; empty = `$XDG_CACHE_HOME/xformd`, else `/tmp/xformd-cache`.
+    pub dir: PathBuf,
+    /// Upper bound of the cached bytes; the least recently used entries are evicted past it.
+    pub max_bytes: u64,
+}
+
+/// One origin (`[[origins]]`): which paths it serves and where their bytes come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OriginConfig {
+    /// Path prefix this origin serves, on segment boundaries (`/remote` claims `/remote/a.jpg`,
+    /// not `/remotes/a.jpg`); the longest matching prefix wins.
+    pub prefix: String,
+    /// `local`, `http` or `s3`.
+    pub kind: String,
+    /// Remove `prefix` from the path before asking the origin.
+    pub strip_prefix: bool,
+    /// `local`: the folder.
+    pub root: PathBuf,
+    /// `http`: base URL the path is appended to, e.g. `https://images.example.com/media`.
+    pub base_url: String,
+    /// `http`: hosts the origin (and every redirect) may reach; empty = the base URL's host.
+    pub allowed_hosts: Vec<String>,
+    /// `http`: allow addresses in loopback and private ranges (`127.0.0.0/8`, `10/8`,
+    /// `172.16/12`, `192.168/16`, `fc00::/7`, …); refused by default against SSRF.
+    pub allow_private: bool,
+    /// `http`: allow link-local and cloud-metadata addresses (`169.254/16`, `fe80::/10`,
+    /// `fd00:ec2::254`); refused by default, also when `allow_private` is set.
+    pub allow_link_local: bool,
+    /// Largest source in bytes; 0 = `limits.max_source_bytes` (never more than it).
+    pub max_bytes: u64,
+    /// `http` and `s3`: milliseconds one fetch may take, redirects included (then 504).
+    pub timeout_ms: u64,
+    /// `s3`: endpoint URL; empty = AWS.
+    pub endpoint: String,
+    /// `s3`: bucket.
+    pub bucket: String,
+    /// `s3`: key prefix inside the bucket (a folder, without a trailing `/`).
+    pub bucket_prefix: String,
+    /// `s3`: region.
+    pub region: String,
+    /// `s3`: access key id; empty = `AWS_ACCESS_KEY_ID` from the environment.
+    pub access_key_id: String,
+    /// `s3`: secret access key; empty = `AWS_SECRET_ACCESS_KEY` from the environment.
+    pub secret_access_key: String,
+    /// `s3`: `https://<bucket>.<endpoint>` requests instead of path-style
+    /// `https://<endpoint>/<bucket>` (most S3-compatible servers want path-style).
+    pub virtual_hosted_style: bool,
+    /// `s3`: Cloudinary cloud name when the bucket is a Cloudinary backup bucket
+    /// (`res/<cloud>/<asset>/<delivery>/<public_id>/<version>.<ext>`); empty = plain keys.
+    pub cloudinary_backup: String,
 }
 
 /// Listen addresses.
@@ -44,6 +108,8 @@ pub struct ServerConfig {
     pub daemon_url: String,
     /// Seconds a request may take before it fails with 504.
     pub request_timeout_secs: u64,
+    /// Seconds in-flight work may take to finish after SIGTERM.
+    pub shutdown_timeout_secs: u64,
 }
 
 /// Source origin.
@@ -70,6 +136,8 @@ pub struct LimitsConfig {
     pub max_video_secs: u32,
     /// Image jobs running at once.
     pub max_concurrent_jobs: usize,
+    /// Image jobs waiting for a slot; more are refused with 429.
+    pub max_queued_jobs: usize,
 }
 
 /// Backend selection.
@@ -97,8 +165,17 @@ pub struct FrontendConfig {
     pub cloud_name: String,
     /// Keep `/<asset>/<delivery>/` when forwarding Cloudinary paths.
     pub keep_types: bool,
-    /// Add `X-Xformd-Tr` / `X-Xformd-Dropped` headers to every response.
+    /// Add `X-Xformd-Tr` / `X-Xformd-Dropped` headers to every response (also per request
+    /// with `?debug`).
     pub debug_headers: bool,
+    /// ImageKit private key for `ik-s` signed URLs; empty = not checked.
+    pub imagekit_private_key: String,
+    /// Cloudinary API secret for `s--…--` signatures; empty = not checked.
+    pub cloudinary_api_secret: String,
+    /// Refuse unsigned requests when a key for their dialect is set.
+    pub require_signature: bool,
+    /// Longest accepted path + query, in bytes (longer ⇒ 414).
+    pub max_url_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -108,6 +185,7 @@ impl Default for ServerConfig {
             grpc: "127.0.0.1:50051".into(),
             daemon_url: String::new(),
             request_timeout_secs: 30,
+            shutdown_timeout_secs: 20,
         }
     }
 }
@@ -135,6 +213,51 @@ pub fn default_media_root() -> PathBuf {
     PathBuf::from("media")
 }
 
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig { enabled: true, dir: PathBuf::new(), max_bytes: 1 << 30 }
+    }
+}
+
+impl CacheConfig {
+    /// The folder the disk cache uses: `dir`, else `$XDG_CACHE_HOME/xformd`, else
+    /// `/tmp/xformd-cache`.
+    pub fn resolved_dir(&self) -> PathBuf {
+        if !self.dir.as_os_str().is_empty() {
+            return self.dir.clone();
+        }
+        match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+            Some(x) => PathBuf::from(x).join("xformd"),
+            None => PathBuf::from("/tmp/xformd-cache"),
+        }
+    }
+}
+
+impl Default for OriginConfig {
+    fn default() -> Self {
+        OriginConfig {
+            prefix: String::new(),
+            kind: "local".into(),
+            strip_prefix: true,
+            root: PathBuf::new(),
+            base_url: String::new(),
+            allowed_hosts: Vec::new(),
+            allow_private: false,
+            allow_link_local: false,
+            max_bytes: 0,
+            timeout_ms: 10_000,
+            endpoint: String::new(),
+            bucket: String::new(),
+            bucket_prefix: String::new(),
+            region: "us-east-1".into(),
+            access_key_id: String::new(),
+            secret_access_key: String::new(),
+            virtual_hosted_style: false,
+            cloudinary_backup: String::new(),
+        }
+    }
+}
+
 impl Default for LimitsConfig {
     fn default() -> Self {
         let l = Limits::default();
@@ -145,6 +268,7 @@ impl Default for LimitsConfig {
             max_source_bytes: l.max_source_bytes,
             max_video_secs: l.max_video_secs,
             max_concurrent_jobs: 8,
+            max_queued_jobs: 64,
         }
     }
 }
@@ -162,10 +286,13 @@ impl Default for FrontendConfig {
             cloud_name: String::new(),
             keep_types: false,
             debug_headers: false,
+            imagekit_private_key: String::new(),
+            cloudinary_api_secret: String::new(),
+            require_signature: false,
+            max_url_bytes: 8192,
         }
     }
 }
-
 
 fn config_error(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidArgument, msg)
@@ -231,6 +358,20 @@ impl Config {
         if self.limits.max_output_dim == 0 || self.limits.max_input_pixels == 0 {
             return Err(config_error("limits must be positive"));
         }
+        for o in &self.origins {
+            if !["local", "http", "s3"].contains(&o.kind.as_str()) {
+                return Err(config_error(format!("origins.kind must be local, http or s3, not '{}'", o.kind)));
+            }
+            if !(o.prefix.is_empty() || o.prefix.starts_with('/')) {
+                return Err(config_error(format!("origins.prefix must start with '/': '{}'", o.prefix)));
+            }
+            if o.kind == "http" && o.base_url.is_empty() {
+                return Err(config_error("origins: an http origin needs base_url"));
+            }
+            if o.kind == "s3" && o.bucket.is_empty() {
+                return Err(config_error("origins: an s3 origin needs bucket"));
+            }
+        }
         Ok(())
     }
 
@@ -286,6 +427,27 @@ mod tests {
         assert!(Config::load(None, env).is_err());
         let env = [("XFORMD__BACKEND__DEFAULT".to_string(), "tpu".to_string())];
         assert!(Config::load(None, env).is_err());
+    }
+
+    #[test]
+    fn origins_and_cache_sections_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "[cache]\nmax_bytes = 1000\n\n[[origins]]\nprefix = \"/web\"\nkind = \"http\"\n\
+             base_url = \"http://example.com/m\"\n\n[[origins]]\nprefix = \"/s3\"\nkind = \"s3\"\nbucket = \"b\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file), []).unwrap();
+        assert_eq!(c.cache.max_bytes, 1000);
+        assert!(c.cache.enabled);
+        assert_eq!(c.origins.len(), 2);
+        assert_eq!(c.origins[0].kind, "http");
+        assert_eq!(c.origins[1].region, "us-east-1");
+        assert!(c.origins[1].strip_prefix);
+        std::fs::write(&file, "[[origins]]\nkind = \"ftp\"\n").unwrap();
+        assert!(Config::load(Some(&file), []).is_err());
     }
 
     #[test]

@@ -51,6 +51,9 @@ impl fmt::Display for BackendKind {
 pub trait LayerSource: Sync {
     /// Decode the image at origin `path` for an image layer.
     fn image(&self, path: &str) -> Result<Frame>;
+    /// The bytes of the font file at origin `path` (`ff-<path>` of a text layer), checked
+    /// against the source-size limit; the text renderer parses them.
+    fn font(&self, path: &str) -> Result<Vec<u8>>;
 }
 
 /// A backend runs a list of planned ops on a frame.
@@ -138,21 +141,54 @@ impl Executor {
         limits: &Limits,
         layers: &dyn LayerSource,
     ) -> Result<(Frame, RunReport)> {
+        self.run_job_from(job, frame, None, hints, pref, limits, layers)
+    }
+
+    /// [`run_job`](Self::run_job) on a frame that was shrunk on load: `planned_from` is the
+    /// full oriented source size. The first step is planned against it (so `iw`/`ih` and
+    /// relative sizes mean the source), which is sound only when that step starts with a
+    /// `Resize` to an absolute size — the caller shrinks only then, and this checks it.
+    #[expect(clippy::too_many_arguments, reason = "run_job's arguments plus the source size")]
+    pub fn run_job_from(
+        &self,
+        job: &Job,
+        frame: Frame,
+        planned_from: Option<(u32, u32)>,
+        hints: Hints,
+        pref: BackendPref,
+        limits: &Limits,
+        layers: &dyn LayerSource,
+    ) -> Result<(Frame, RunReport)> {
         let ctx = RunContext { limits, layers, executor: self, depth: 0 };
-        self.run_steps(&job.steps, frame, None, hints, pref, &ctx)
+        self.run_steps_from(&job.steps, frame, None, planned_from, hints, pref, &ctx)
     }
 
     /// Run a chain of steps; `base` is the parent's size inside layers.
     pub fn run_steps(
         &self,
         steps: &[Step],
-        mut frame: Frame,
+        frame: Frame,
         base: Option<(u32, u32)>,
         hints: Hints,
         pref: BackendPref,
         ctx: &RunContext<'_>,
     ) -> Result<(Frame, RunReport)> {
-        let input = (frame.width, frame.height);
+        self.run_steps_from(steps, frame, base, None, hints, pref, ctx)
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "run_steps' arguments plus the source size")]
+    fn run_steps_from(
+        &self,
+        steps: &[Step],
+        mut frame: Frame,
+        base: Option<(u32, u32)>,
+        planned_from: Option<(u32, u32)>,
+        hints: Hints,
+        pref: BackendPref,
+        ctx: &RunContext<'_>,
+    ) -> Result<(Frame, RunReport)> {
+        let input = planned_from.unwrap_or((frame.width, frame.height));
+        let mut first = planned_from;
         let mut report = RunReport { backend: BackendKind::Cpu, fallback_reason: None };
         if matches!(pref, BackendPref::Gpu) && self.gpu.is_none() {
             report.fallback_reason = Some("no_adapter".into());
@@ -166,9 +202,10 @@ impl Executor {
                     }
                     _ => None,
                 };
+            let shrunk = first.take();
             let step_input = StepInput {
                 input,
-                current: (frame.width, frame.height),
+                current: shrunk.unwrap_or((frame.width, frame.height)),
                 base,
                 trimmed,
                 hint_width: hints.width,
@@ -176,6 +213,9 @@ impl Executor {
                 opaque: !frame.has_alpha(),
             };
             let planned = plan::plan_step(step, &step_input, ctx.limits)?;
+            if shrunk.is_some() && !matches!(planned.ops.first(), Some(PlanOp::Resize { .. })) {
+                return Err(crate::error::Error::internal("shrink-on-load without a leading resize"));
+            }
             let (backend, reason) = self.choose(pref, &planned.ops, (frame.width, frame.height));
             frame = backend.run(&planned.ops, frame, ctx)?;
             report.backend = backend.kind();

@@ -21,7 +21,11 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tonic::transport::{Channel, Endpoint};
 
+pub mod signature;
+pub mod video;
+
 use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::Metrics;
 use crate::service::convert::{error_from_status, job_to_proto};
 use crate::service::proto as pb;
 use crate::service::proto::transformer_client::TransformerClient;
@@ -34,6 +38,12 @@ pub struct FrontState {
     url: Arc<UrlOptions>,
     cache_control: HeaderValue,
     debug_headers: bool,
+    metrics: Arc<Metrics>,
+    signing: Arc<signature::SigningConfig>,
+    max_url_bytes: usize,
+    request_timeout: std::time::Duration,
+    /// Finished video cuts, so the ranges of one video come from one cut (`video`).
+    video_cache: Arc<video::CutCache>,
 }
 
 impl FrontState {
@@ -46,7 +56,41 @@ impl FrontState {
         let client = TransformerClient::new(endpoint.connect_lazy()).max_decoding_message_size(512 << 20);
         let cache_control =
             HeaderValue::from_str(cache_control).map_err(|e| Error::invalid("cache_control", cache_control, e))?;
-        Ok(FrontState { client, url: Arc::new(url), cache_control, debug_headers })
+        Ok(FrontState {
+            client,
+            url: Arc::new(url),
+            cache_control,
+            debug_headers,
+            metrics: Arc::new(Metrics::new()),
+            signing: Arc::new(signature::SigningConfig::default()),
+            max_url_bytes: 8192,
+            request_timeout: std::time::Duration::from_secs(30),
+            video_cache: Arc::new(video::CutCache::default()),
+        })
+    }
+
+    /// Share `metrics` (in `xformd serve` the daemon's counters live in the same registry).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Check signatures as `signing` says.
+    pub fn with_signing(mut self, signing: signature::SigningConfig) -> Self {
+        self.signing = Arc::new(signing);
+        self
+    }
+
+    /// Fail requests whose daemon call takes longer than `timeout` with 504.
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Refuse paths + queries longer than `bytes` with 414.
+    pub fn with_max_url_bytes(mut self, bytes: usize) -> Self {
+        self.max_url_bytes = bytes;
+        self
     }
 }
 
@@ -55,6 +99,7 @@ pub fn router(state: FrontState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(|| async { "ready" }))
+        .route("/metrics", get(metrics))
         .fallback(media)
         .with_state(state)
 }
@@ -98,16 +143,85 @@ fn etag_of(data: &[u8]) -> String {
     format!("\"{:016x}{:08x}\"", h.finish(), data.len())
 }
 
+async fn metrics(State(state): State<FrontState>) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
+        .into_response()
+}
+
+/// The request id: the client's `X-Request-Id` when it is short and printable, else a new
+/// one (time + counter: unique per process, no randomness needed).
+fn request_id(headers: &HeaderMap) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    match header_str(headers, "x-request-id") {
+        Some(id) if !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) => id.to_string(),
+        _ => {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+            format!("{t:x}-{n:x}")
+        }
+    }
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[tracing::instrument(skip_all, fields(request_id, path = %req.uri().path()))]
 async fn media(State(state): State<FrontState>, req: Request) -> Response {
+    let id = request_id(req.headers());
+    tracing::Span::current().record("request_id", id.as_str());
+    let (mut resp, dialect, backend) = media_inner(&state, req).await;
+    state.metrics.request(resp.status().as_u16(), dialect, backend.as_deref().unwrap_or("none"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+async fn media_inner(state: &FrontState, req: Request) -> (Response, &'static str, Option<String>) {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+        return ((StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response(), "none", None);
     }
     let head = req.method() == Method::HEAD;
     let headers = req.headers().clone();
     let uri = req.uri().clone();
-    match render(&state, uri.path(), uri.query(), &headers).await {
-        Ok(resp) => finish(&state, resp, &headers, head),
-        Err(e) => error_response(&e),
+    let url_len = uri.path().len() + uri.query().map_or(0, str::len);
+    if url_len > state.max_url_bytes {
+        let e = Error::invalid(
+            "url",
+            format!("{url_len} bytes"),
+            format_args!("longer than {} bytes", state.max_url_bytes),
+        );
+        let mut resp = error_response(&e);
+        *resp.status_mut() = StatusCode::URI_TOO_LONG;
+        return (resp, "none", None);
+    }
+    let (dialect, _) = url::detect(uri.path(), &state.url);
+    let cloudinary = dialect == url::Dialect::Cloudinary;
+    if let Err(e) = signature::verify(&state.signing, uri.path(), uri.query(), cloudinary, now_secs()) {
+        return (error_response(&e), dialect.as_str(), None);
+    }
+    // Video cuts stream from `CutVideo`; thumbnails and images continue below.
+    if let Some(resp) = video::serve_cut(state, uri.path(), uri.query(), &headers, head).await {
+        return (resp, dialect.as_str(), Some("ffmpeg".to_string()));
+    }
+    let debug = state.debug_headers || uri.query().is_some_and(|q| q.split('&').any(|p| p == "debug"));
+    match render(state, uri.path(), uri.query(), &headers).await {
+        Ok(resp) => {
+            let backend = resp.out.backend.clone();
+            let t = resp.out.timings.unwrap_or_default();
+            for (stage, ms) in
+                [("fetch", t.fetch_ms), ("decode", t.decode_ms), ("process", t.process_ms), ("encode", t.encode_ms)]
+            {
+                state.metrics.stage_ms(stage, ms);
+            }
+            if !resp.out.fallback_reason.is_empty() {
+                state.metrics.fallback(&resp.out.fallback_reason);
+            }
+            state.metrics.bytes_out.inc_by(resp.out.data.len() as u64);
+            (finish(state, resp, &headers, head, debug), dialect.as_str(), Some(backend))
+        }
+        Err(e) => (error_response(&e), dialect.as_str(), None),
     }
 }
 
@@ -117,7 +231,8 @@ struct Rendered {
 }
 
 async fn render(state: &FrontState, path: &str, query: Option<&str>, headers: &HeaderMap) -> Result<Rendered> {
-    let parsed = url::to_job(path, query, &state.url)?;
+    let mut parsed = url::to_job(path, query, &state.url)?;
+    video::mark_cloudinary_thumbnail(path, &state.url, &mut parsed.job);
     let debug = parsed.rewrite.as_ref().map(|t| {
         let dropped: Vec<String> =
             t.dropped.iter().map(|d| format!("{}_{}:{}", d.key, d.value, d.reason.as_str())).collect();
@@ -136,11 +251,21 @@ async fn render(state: &FrontState, path: &str, query: Option<&str>, headers: &H
         hint_dpr: header_str(headers, "sec-ch-dpr").and_then(|v| v.parse().ok()),
     };
     let mut client = state.client.clone();
-    let out = client.transform(request).await.map_err(|s| error_from_status(&s))?.into_inner();
+    let call = client.transform(request);
+    let out = tokio::time::timeout(state.request_timeout, call)
+        .await
+        .map_err(|_| Error::new(ErrorKind::Timeout, "the daemon did not answer in time"))?
+        .map_err(|s| error_from_status(&s))?
+        .into_inner();
     Ok(Rendered { out, debug })
 }
 
-fn finish(state: &FrontState, r: Rendered, headers: &HeaderMap, head: bool) -> Response {
+/// Header-safe text: visible ASCII and spaces only (rewriter output may echo URL bytes).
+fn header_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect()
+}
+
+fn finish(state: &FrontState, r: Rendered, headers: &HeaderMap, head: bool, debug: bool) -> Response {
     let out = r.out;
     let etag = etag_of(&out.data);
     let mut builder = Response::builder()
@@ -153,8 +278,8 @@ fn finish(state: &FrontState, r: Rendered, headers: &HeaderMap, head: bool) -> R
     if out.format_negotiated {
         builder = builder.header(header::VARY, "Accept");
     }
-    if let Some((tr, dropped)) = r.debug.filter(|_| state.debug_headers) {
-        builder = builder.header("x-xformd-tr", tr).header("x-xformd-dropped", dropped);
+    if let Some((tr, dropped)) = r.debug.filter(|_| debug) {
+        builder = builder.header("x-xformd-tr", header_safe(&tr)).header("x-xformd-dropped", header_safe(&dropped));
     }
     let not_modified =
         header_str(headers, "if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));

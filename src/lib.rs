@@ -24,14 +24,16 @@
 //! | `plan` | `job`, `limits`, `error` |
 //! | `media` | `job`, `limits`, `error` |
 //! | `exec` | `plan`, `media`, `job`, `limits`, `error` |
-//! | `app` | `config`, `exec`, `limits`, `origin` |
-//! | `pipeline` | `app`, `origin`, `media`, `exec`, `job`, `plan` |
+//! | `app` | `config`, `exec`, `limits`, `origin`, `cache` |
+//! | `pipeline` | `app`, `origin`, `cache`, `media`, `exec`, `job`, `plan`, `video` (AVIF sources decode through its FFmpeg thumbnail at t = 0) |
 //! | `service` | `pipeline`, `app`, `job`, `error`, `media` (probe), `url::cloudinary` (the Translate RPC only) |
 //! | `frontend` | `url`, `job`, `error`, `service` (client and convert only) |
 //!
 //! `tests/architecture.rs` checks these rules against the `use` lines in `src/`.
 
 pub mod app;
+pub mod bench;
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod exec;
@@ -39,6 +41,7 @@ pub mod frontend;
 pub mod job;
 pub mod limits;
 pub mod media;
+pub mod metrics;
 pub mod origin;
 pub mod pipeline;
 pub mod plan;

@@ -84,6 +84,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(render(config, *backend, accept, *json, url_path, output))
         }
         Command::Check => check(config),
+        Command::Bench { backend, sizes, ops, runs, out, image } => {
+            let limits = config.limits();
+            let threads = config.backend.cpu_threads;
+            let (md, svg) =
+                xformd::bench::from_cli(backend, sizes, ops, *runs, out, image.as_deref(), limits, threads)?;
+            println!("{}\n{}", md.display(), svg.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Translate { keep_types, report, json, paths } => {
             let opts = cloudinary::Options { keep_types: *keep_types || config.frontend.keep_types };
             match report {
@@ -107,6 +115,8 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
         }
     };
     let mut tasks = tokio::task::JoinSet::new();
+    // One registry per process: in `serve` the front end and the daemon report together.
+    let metrics = std::sync::Arc::new(xformd::metrics::Metrics::new());
     let mut daemon_url = config.server.daemon_url.clone();
     if daemon {
         let listener = TcpListener::bind(&config.server.grpc)
@@ -132,12 +142,7 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
             .await
             .with_context(|| format!("bind HTTP {}", config.server.http))?;
         let addr = listener.local_addr()?;
-        let state = FrontState::new(
-            &daemon_url,
-            url_options(&config),
-            &config.frontend.cache_control,
-            config.frontend.debug_headers,
-        )?;
+        let state = front_state(&config, &daemon_url, metrics.clone())?;
         eprintln!("xformd front end: http://{addr}/  (daemon {daemon_url})");
         eprintln!("  try: http://{addr}/tr:w-300/photos/LadyBird.jpg");
         tasks.spawn(frontend::serve(listener, stopped(), state));
@@ -146,11 +151,42 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
         () = shutdown_signal() => {}
         Some(r) = tasks.join_next() => { r??; }
     }
+    // Stop accepting, let in-flight requests finish, but never wait past the deadline.
     let _ = stop_tx.send(true);
-    while let Some(r) = tasks.join_next().await {
-        r??;
+    let deadline = std::time::Duration::from_secs(config.server.shutdown_timeout_secs);
+    let drained = tokio::time::timeout(deadline, async {
+        while let Some(r) = tasks.join_next().await {
+            r??;
+        }
+        anyhow::Ok(())
+    })
+    .await;
+    match drained {
+        Ok(r) => r?,
+        Err(_) => {
+            tracing::warn!(secs = deadline.as_secs(), "in-flight work did not finish before the shutdown deadline")
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The front end's state from configuration.
+fn front_state(
+    config: &Config,
+    daemon_url: &str,
+    metrics: std::sync::Arc<xformd::metrics::Metrics>,
+) -> anyhow::Result<FrontState> {
+    let f = &config.frontend;
+    let signing = xformd::frontend::signature::SigningConfig {
+        imagekit_key: Some(f.imagekit_private_key.clone()).filter(|k| !k.is_empty()),
+        cloudinary_secret: Some(f.cloudinary_api_secret.clone()).filter(|k| !k.is_empty()),
+        required: f.require_signature,
+    };
+    Ok(FrontState::new(daemon_url, url_options(config), &f.cache_control, f.debug_headers)?
+        .with_metrics(metrics)
+        .with_signing(signing)
+        .with_max_url_bytes(f.max_url_bytes)
+        .with_request_timeout(std::time::Duration::from_secs(config.server.request_timeout_secs)))
 }
 
 async fn render(
@@ -165,14 +201,20 @@ async fn render(
         Some((p, q)) => (p, Some(q)),
         None => (url_path, None),
     };
-    let parsed = match url::to_job(path, query, &url_options(&config)) {
+    let mut parsed = match url::to_job(path, query, &url_options(&config)) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{}", one_line(&e));
             return Ok(ExitCode::from(2));
         }
     };
+    // Same decisions as the front end: Cloudinary thumbnails, then video cuts by extension.
+    frontend::video::mark_cloudinary_thumbnail(path, &url_options(&config), &mut parsed.job);
     let app = App::new(config)?;
+    #[cfg(feature = "video")]
+    if !parsed.job.thumbnail && !parsed.job.output.original && frontend::video::is_video_path(&parsed.job.source) {
+        return render_video(&app, parsed.job, accept, json, output).await;
+    }
     let backend = match backend {
         BackendArg::Auto => BackendPref::Auto,
         BackendArg::Cpu => BackendPref::Cpu,
@@ -208,6 +250,52 @@ async fn render(
                 "process_ms": out.timings.process_ms,
                 "encode_ms": out.timings.encode_ms,
             },
+        });
+        println!("{v}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `render` for a video cut: the daemon's code path (`pipeline::video::cut_to`), written
+/// atomically to `output`; `--json` describes the result as probed.
+#[cfg(feature = "video")]
+async fn render_video(
+    app: &App,
+    job: xformd::job::Job,
+    accept: &str,
+    json: bool,
+    output: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    use xformd::pipeline::video::{cut_to, CutInput};
+    let started = Instant::now();
+    let input = CutInput { job, accept: accept.to_string(), hint_width: None };
+    let out = match cut_to(app, input, output).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{}", one_line(&e));
+            return Ok(ExitCode::from(if e.kind().is_client_error() { 2 } else { 1 }));
+        }
+    };
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if json {
+        let probed = out.output.as_ref();
+        let mut streams = Vec::new();
+        if let Some(p) = probed {
+            streams.push(p.video_codec.clone());
+            if let Some(a) = &p.audio {
+                streams.push(a.codec.clone());
+            }
+        }
+        let v = serde_json::json!({
+            "duration": probed.map_or(out.report.duration_secs, |p| p.duration_secs),
+            "width": probed.map_or(out.report.width, |p| p.display_width()),
+            "height": probed.map_or(out.report.height, |p| p.display_height()),
+            "streams": streams,
+            "format": out.format.extension(),
+            "content_type": out.mime,
+            "mode": format!("{:?}", out.report.mode).to_lowercase(),
+            "bytes": out.bytes,
+            "ms": (ms * 100.0).round() / 100.0,
         });
         println!("{v}");
     }

@@ -1,12 +1,15 @@
 //! Decoded pixels and the codecs around them.
 //!
 //! Owns: [`Frame`] (re-exported from `frame`), probing, decoding under limits with EXIF
-//! orientation, and encoding. May import `job`, `limits`, `error` in-crate, and `image`
-//! outside; never `exec`, `service`, wgpu or tokio.
+//! orientation, colour management and encoding. May import `job`, `limits`, `error`
+//! in-crate, and `image`, `turbojpeg`, `webp`, `moxcms` outside; never `exec`, `service`,
+//! `video`, wgpu or tokio.
 
+mod color;
 pub mod decode;
 pub mod encode;
 mod frame;
+pub mod jpeg;
 pub mod probe;
 
 pub use frame::Frame;

@@ -1,12 +1,27 @@
 //! Where sources come from.
 //!
-//! Owns: [`Origin`], [`Fetched`], [`LocalOrigin`]. A local folder is the default; paths are
-//! confined to it (no `..`, no symlink escapes).
+//! Owns: [`Origin`], [`Fetched`], [`BoxFuture`], [`from_config`]; the origins live in the
+//! children: [`local`] (a folder, the default), [`http`] (a web server: host allow-list,
+//! private addresses refused, redirects re-checked, size and time limits), [`s3`]
+//! (S3-compatible storage through `object_store`, optionally in the Cloudinary backup
+//! layout of [`backup`]), and [`router`] (several origins chosen by path prefix).
+//!
+//! May import `error`, `config` (the `[[origins]]` section) and `limits`; reqwest and
+//! object_store stay inside `http` and `s3`. Never `pipeline`, `exec`, `media` or tonic.
+
+pub mod backup;
+pub mod http;
+pub mod local;
+pub mod router;
+pub mod s3;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 
+pub use self::local::LocalOrigin;
+use crate::config::{Config, OriginConfig};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Source bytes and their identity.
@@ -14,7 +29,8 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct Fetched {
     /// The bytes.
     pub bytes: Vec<u8>,
-    /// A validator for the cache key (mtime + size for files).
+    /// A validator for the cache key: mtime + size for files, the origin's ETag or
+    /// Last-Modified for web servers and object stores (a content hash when it sends neither).
     pub etag: String,
 }
 
@@ -29,62 +45,40 @@ pub trait Origin: Send + Sync {
     fn local_path(&self, path: &str) -> Option<PathBuf>;
 }
 
-/// A folder on this machine.
-#[derive(Debug, Clone)]
-pub struct LocalOrigin {
-    root: PathBuf,
+/// Build the origin tree from the configuration: the `[[origins]]` entries by path prefix,
+/// over the local folder `media.root` (the default for paths no entry claims).
+pub fn from_config(config: &Config) -> Result<Arc<dyn Origin>> {
+    let default: Arc<dyn Origin> = Arc::new(LocalOrigin::new(config.media.root.clone()));
+    if config.origins.is_empty() {
+        return Ok(default);
+    }
+    let mut router = router::Router::new(default);
+    for o in &config.origins {
+        router.add(&o.prefix, o.strip_prefix, build_one(o, config.limits.max_source_bytes)?)?;
+    }
+    Ok(Arc::new(router))
 }
 
-impl LocalOrigin {
-    /// Serve files under `root`.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalOrigin { root: root.into() }
-    }
-
-    /// The folder.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    fn resolve(&self, path: &str) -> Result<PathBuf> {
-        let rel = path.trim_start_matches('/');
-        let escapes = rel.split(['/', '\\']).any(|s| s == ".." || s == ".") || rel.contains('\0');
-        if escapes || rel.is_empty() {
-            return Err(Error::invalid("path", path, "escapes the media folder"));
+/// One `[[origins]]` entry.
+fn build_one(o: &OriginConfig, max_source_bytes: u64) -> Result<Arc<dyn Origin>> {
+    let max_bytes = match o.max_bytes {
+        0 => max_source_bytes,
+        n => n.min(max_source_bytes),
+    };
+    Ok(match o.kind.as_str() {
+        "local" => Arc::new(LocalOrigin::new(o.root.clone())),
+        "http" => Arc::new(http::HttpOrigin::new(http::HttpSettings::from_config(o, max_bytes)?)?),
+        "s3" => Arc::new(s3::S3Origin::from_config(o, max_bytes)?),
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("origins.kind must be local, http or s3, not '{other}'"),
+            ))
         }
-        Ok(self.root.join(rel))
-    }
+    })
 }
 
-impl Origin for LocalOrigin {
-    fn fetch<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Fetched>> {
-        Box::pin(async move {
-            let file = self.resolve(path)?;
-            let not_found =
-                || Error::new(ErrorKind::NotFound, format!("no source at '{path}'")).with_param("path", path);
-            // Refuse symlinks that leave the folder: compare canonical paths.
-            let (root, real) = match (tokio::fs::canonicalize(&self.root).await, tokio::fs::canonicalize(&file).await) {
-                (Ok(r), Ok(f)) => (r, f),
-                _ => return Err(not_found()),
-            };
-            if !real.starts_with(&root) {
-                return Err(Error::invalid("path", path, "escapes the media folder"));
-            }
-            let meta = tokio::fs::metadata(&real).await.map_err(|_| not_found())?;
-            if !meta.is_file() {
-                return Err(not_found());
-            }
-            let bytes = tokio::fs::read(&real).await.map_err(|_| not_found())?;
-            let mtime = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_secs());
-            Ok(Fetched { etag: format!("{mtime:x}-{:x}", meta.len()), bytes })
-        })
-    }
-
-    fn local_path(&self, path: &str) -> Option<PathBuf> {
-        self.resolve(path).ok()
-    }
+/// True when a relative object path tries to leave its folder.
+fn escapes(rel: &str) -> bool {
+    rel.split(['/', '\\']).any(|s| s == ".." || s == ".") || rel.contains('\0')
 }

@@ -3,9 +3,14 @@
 //! Owns: [`transform`], [`TransformInput`], [`TransformOutput`], [`negotiate`]. This is the
 //! single path the gRPC service, `xformd render`, `bench` and `batch` all call.
 //!
-//! May import: `app`, `origin`, `media`, `exec`, `job`, `plan`; tokio at the boundary (the
+//! May import: `app`, `origin`, `cache`, `media`, `exec`, `job`, `plan`; tokio at the boundary (the
 //! pixel work runs on the CPU backend's rayon pool and comes back through a oneshot). Never
-//! tonic, axum or `url`.
+//! tonic, axum or `url`. AVIF sources are decoded by `video`'s FFmpeg thumbnail at t = 0
+//! (media may not import `video`); JPEG sources are shrunk on load towards the first step's
+//! resize (`decode_source`).
+
+#[cfg(feature = "video")]
+pub mod video;
 
 use std::time::Instant;
 
@@ -14,9 +19,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{BackendKind, Hints, LayerSource};
 use crate::job::{BackendPref, Format, Job};
 use crate::limits::Limits;
-use crate::media::decode::decode;
-use crate::media::encode::{encode, EncodeOptions};
+use crate::media::decode::{decode, decode_with, DecodeOptions, Decoded};
+use crate::media::encode::{encode_with, EncodeOptions, Metadata};
+use crate::media::probe::{probe, SourceFormat, SourceInfo};
 use crate::media::Frame;
+use crate::plan::{self, PlanOp, StepInput};
 
 /// Default JPEG/WebP/AVIF quality (ImageKit's documented default).
 pub const DEFAULT_QUALITY: u8 = 80;
@@ -68,13 +75,22 @@ pub struct TransformOutput {
     pub negotiated: bool,
 }
 
-/// Pick the output format for `f-auto` (and no `f`): AVIF, then WebP, when the client accepts
-/// them and this build encodes them; else PNG for transparent images, JPEG otherwise.
+/// Pick the output format for `f-auto` (and no `f`): AVIF, then WebP, when the client's
+/// `Accept` header lists them (with a non-zero `q`); else PNG for transparent images, JPEG
+/// otherwise. Wildcards (`*/*`, `image/*`) do not count: browsers send them without being
+/// able to show AVIF. Pure, so the front end's `Vary: Accept` is the whole cache story.
 pub fn negotiate(accept: &str, has_alpha: bool) -> Format {
-    // Only encoders that produce web-sized files are offered; lossless-only WebP is not.
-    let offered: [(Format, &str); 0] = [];
-    for (format, mime) in offered {
-        if accept.contains(mime) {
+    let accepts = |mime: &str| {
+        accept.split(',').any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let kind = parts.next().unwrap_or("");
+            let refused =
+                parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)));
+            kind.eq_ignore_ascii_case(mime) && !refused
+        })
+    };
+    for format in [Format::Avif, Format::Webp] {
+        if format.mime().is_some_and(accepts) {
             return format;
         }
     }
@@ -101,10 +117,20 @@ impl LayerSource for OriginLayers {
         let fetched = self.handle.block_on(self.app.origin.fetch(path))?;
         Ok(decode(&fetched.bytes, &self.app.limits)?.frame)
     }
+
+    fn font(&self, path: &str) -> Result<Vec<u8>> {
+        // The origin already refuses files over `max_source_bytes`.
+        Ok(self.handle.block_on(self.app.origin.fetch(path))?.bytes)
+    }
 }
 
 /// Run `input` end to end.
 pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutput> {
+    // A still frame of a video: FFmpeg decodes it from the file, then the image steps run.
+    #[cfg(feature = "video")]
+    if input.job.thumbnail {
+        return video::thumbnail(app, input).await;
+    }
     let started = Instant::now();
     let fetched = match app.origin.fetch(&input.job.source).await {
         Err(e) if e.kind() == ErrorKind::NotFound => match &input.job.output.default_image {
@@ -127,17 +153,20 @@ pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutp
             negotiated: false,
         });
     }
-    let permit = app
-        .image_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| Error::new(ErrorKind::Unavailable, "shutting down"))?;
+    match app.cache.clone() {
+        Some(cache) => cached_render(app, &cache, input, fetched, fetch_ms).await,
+        None => render(app, input, fetched.bytes, fetch_ms).await,
+    }
+}
+
+/// Admission, then decode → run → encode on the CPU pool.
+async fn render(app: &App, input: TransformInput, bytes: Vec<u8>, fetch_ms: f64) -> Result<TransformOutput> {
+    let permit = app.admission.acquire().await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let app2 = app.clone();
     let handle = tokio::runtime::Handle::current();
     app.executor.cpu().spawn(move || {
-        let result = render_blocking(&app2, &input, &fetched.bytes, handle);
+        let result = render_blocking(&app2, &input, &bytes, handle);
         // The receiver is gone only if the client went away; the result is then unwanted.
         let _ = tx.send(result);
         drop(permit);
@@ -145,6 +174,82 @@ pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutp
     let mut out = rx.await.map_err(|_| Error::internal("render task ended without a result"))??;
     out.timings.fetch_ms = fetch_ms;
     Ok(out)
+}
+
+// ── Rendered-variant cache ─────────────────────────────────────────────────────────────
+// Looked up after the fetch (the source's validator is part of the key) and before the
+// admission permit and the render; stored after a successful render. Identical concurrent
+// requests render once (`Cache::get_or_render` coalesces them).
+
+/// The cache key: everything that changes the output bytes. The canonical job; for `f-auto`
+/// the formats `Accept` negotiates to (with and without alpha, so two headers that negotiate
+/// alike share entries); the backend preference (GPU and CPU output differ within tolerance);
+/// client hints (`w-auto`, `dpr-auto`); the source's validator.
+/// Not covered: overlay images' own validators (a changed overlay file is served stale until
+/// the main source changes or the entry is evicted).
+fn cache_key(input: &TransformInput, etag: &str) -> String {
+    let accept = match input.job.output.format {
+        None | Some(Format::Auto) => {
+            format!("{:?}/{:?}", negotiate(&input.accept, false), negotiate(&input.accept, true))
+        }
+        Some(_) => String::new(),
+    };
+    let hints = &input.hints;
+    format!(
+        "{}|accept={accept}|backend={:?}|hints={:?},{:?}|src={etag}",
+        crate::job::canonical::render(&input.job),
+        input.backend,
+        hints.width,
+        hints.dpr,
+    )
+}
+
+async fn cached_render(
+    app: &App,
+    cache: &crate::cache::Cache,
+    input: TransformInput,
+    fetched: crate::origin::Fetched,
+    fetch_ms: f64,
+) -> Result<TransformOutput> {
+    use crate::cache::{Entry, EntryMeta, Lookup};
+    let key = cache_key(&input, &fetched.etag);
+    // The request that renders keeps its full output (backend report, timings).
+    let mut rendered: Option<TransformOutput> = None;
+    let (entry, lookup) = cache
+        .get_or_render(&key, || async {
+            let out = render(app, input, fetched.bytes, fetch_ms).await?;
+            let entry = Entry {
+                meta: EntryMeta {
+                    content_type: out.mime.to_string(),
+                    width: out.width,
+                    height: out.height,
+                    backend: out.backend.as_str().to_string(),
+                    negotiated: out.negotiated,
+                },
+                data: out.data.clone(),
+            };
+            rendered = Some(out);
+            Ok(entry)
+        })
+        .await?;
+    if let (Lookup::Miss, Some(out)) = (lookup, rendered) {
+        return Ok(out);
+    }
+    let m = &entry.meta;
+    let mime = [Format::Jpeg, Format::Png, Format::Webp, Format::Avif, Format::Gif, Format::Mp4, Format::Webm]
+        .into_iter()
+        .find_map(|f| f.mime().filter(|mime| *mime == m.content_type))
+        .unwrap_or("application/octet-stream");
+    Ok(TransformOutput {
+        data: entry.data.clone(),
+        mime,
+        width: m.width,
+        height: m.height,
+        backend: if m.backend == "gpu" { BackendKind::Gpu } else { BackendKind::Cpu },
+        fallback_reason: None,
+        timings: Timings { fetch_ms, ..Timings::default() },
+        negotiated: m.negotiated,
+    })
 }
 
 /// Decode, run and encode on the calling (pool) thread.
@@ -156,24 +261,52 @@ fn render_blocking(
 ) -> Result<TransformOutput> {
     let limits: &Limits = &app.limits;
     let t = Instant::now();
-    let decoded = decode(bytes, limits)?;
+    let out = &input.job.output;
+    let opts = DecodeOptions { target: None, keep_profile: out.color_profile, keep_metadata: out.metadata };
+    let decoded = decode_source(bytes, limits, &input.job, input.hints, opts)?;
     let decode_ms = ms(t);
+    run_decoded(app, input, decoded, decode_ms, handle)
+}
 
+/// Run the steps on a decoded source and encode, on the calling (pool) thread. Also the
+/// second half of a video thumbnail (`video::thumbnail` decodes the frame instead).
+fn run_decoded(
+    app: &App,
+    input: &TransformInput,
+    decoded: Decoded,
+    decode_ms: f64,
+    handle: tokio::runtime::Handle,
+) -> Result<TransformOutput> {
+    let limits: &Limits = &app.limits;
+    let out = &input.job.output;
     let t = Instant::now();
     let layers = OriginLayers { app: app.clone(), handle };
-    let (frame, report) =
-        app.executor.run_job(&input.job, decoded.frame, input.hints, input.backend, limits, &layers)?;
+    // After a shrink-on-load the first step is planned against the full oriented size (so
+    // `iw`, fractions and the resize target are those of the source) and its first op, a
+    // Resize to an absolute size, finishes the downscale from the shrunk frame.
+    let planned_from = (decoded.shrink > 1).then(|| decoded.info.oriented_size());
+    let (frame, report) = app.executor.run_job_from(
+        &input.job,
+        decoded.frame,
+        planned_from,
+        input.hints,
+        input.backend,
+        limits,
+        &layers,
+    )?;
     let process_ms = ms(t);
 
     let t = Instant::now();
-    let (format, negotiated) = match input.job.output.format {
+    let (format, negotiated) = match out.format {
         None | Some(Format::Auto) => (negotiate(&input.accept, frame.has_alpha()), true),
         Some(Format::Orig) => (source_format(decoded.info.format), false),
         Some(f) => (f, false),
     };
-    let quality = input.job.output.quality.unwrap_or(DEFAULT_QUALITY);
-    let lossless = input.job.output.lossless.unwrap_or(false);
-    let encoded = encode(&frame, EncodeOptions { format, quality, lossless })?;
+    let quality = out.quality.unwrap_or(DEFAULT_QUALITY);
+    let lossless = out.lossless.unwrap_or(false);
+    let progressive = out.progressive.unwrap_or(false);
+    let meta = Metadata { exif: decoded.exif.as_deref(), icc: decoded.icc.as_deref() };
+    let encoded = encode_with(&frame, EncodeOptions { format, quality, lossless, progressive }, meta)?;
     let encode_ms = ms(t);
     Ok(TransformOutput {
         data: encoded.data,
@@ -185,6 +318,78 @@ fn render_blocking(
         timings: Timings { fetch_ms: 0.0, decode_ms, process_ms, encode_ms },
         negotiated,
     })
+}
+
+/// The oriented size the first step's first op resizes to, when that op is a Resize and
+/// the step does not trim (trim measures the decoded pixels). Planned against the full
+/// source size exactly as the executor will plan it.
+fn first_resize_target(job: &Job, source: (u32, u32), hints: Hints, limits: &Limits) -> Option<(u32, u32)> {
+    let step = job.steps.first()?;
+    if step.trim.is_some_and(|t| t != crate::job::Trim::Off) {
+        return None;
+    }
+    let input = StepInput {
+        input: source,
+        current: source,
+        base: None,
+        trimmed: None,
+        hint_width: hints.width,
+        hint_dpr: hints.dpr,
+        opaque: true,
+    };
+    match plan::plan_step(step, &input, limits).ok()?.ops.first()? {
+        PlanOp::Resize { width, height, .. } => Some((*width, *height)),
+        _ => None,
+    }
+}
+
+/// Decode the source: JPEG shrunk on load towards the first resize, AVIF through FFmpeg
+/// (the `video` backend's thumbnail at t = 0), everything else through `media::decode`.
+fn decode_source(bytes: &[u8], limits: &Limits, job: &Job, hints: Hints, mut opts: DecodeOptions) -> Result<Decoded> {
+    let info = probe(bytes, limits)?;
+    match info.format {
+        SourceFormat::Avif => decode_avif(bytes, limits),
+        SourceFormat::Jpeg => {
+            opts.target = first_resize_target(job, info.oriented_size(), hints, limits);
+            decode_with(bytes, limits, &opts)
+        }
+        _ => decode_with(bytes, limits, &opts),
+    }
+}
+
+#[cfg(feature = "video")]
+fn decode_avif(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use crate::video::VideoBackend;
+
+    /// Removes the temporary file however the decode ends.
+    struct TempFile(std::path::PathBuf);
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    // FFmpeg's demuxer reads files; the AVIF is at most `max_source_bytes`.
+    let name = format!("xformd-{}-{}.avif", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let tmp = TempFile(std::env::temp_dir().join(name));
+    std::fs::write(&tmp.0, bytes).map_err(|e| Error::internal(format!("avif temp file: {e}")))?;
+    let backend = crate::video::FfmpegBackend::new(*limits)?;
+    let frame = backend.thumbnail(&tmp.0, 0.0, limits).map_err(|e| {
+        if e.kind() == ErrorKind::Internal {
+            return e;
+        }
+        Error::new(ErrorKind::Undecodable, format!("cannot decode AVIF source: {e}"))
+    })?;
+    limits.check_input(frame.width, frame.height)?;
+    let info = SourceInfo { format: SourceFormat::Avif, width: frame.width, height: frame.height, orientation: 1 };
+    Ok(Decoded { frame, info, shrink: 1, icc: None, exif: None })
+}
+
+#[cfg(not(feature = "video"))]
+fn decode_avif(_bytes: &[u8], _limits: &Limits) -> Result<Decoded> {
+    Err(Error::new(ErrorKind::Unsupported, "AVIF sources need the `video` feature (FFmpeg)"))
 }
 
 fn source_format(f: crate::media::probe::SourceFormat) -> Format {
@@ -204,7 +409,28 @@ mod tests {
 
     #[test]
     fn negotiation_prefers_png_for_alpha() {
-        assert_eq!(negotiate("image/webp,*/*", true), Format::Png);
+        assert_eq!(negotiate("image/webp,*/*", true), Format::Webp);
+        assert_eq!(negotiate("image/png,*/*", true), Format::Png);
         assert_eq!(negotiate("*/*", false), Format::Jpeg);
+        assert_eq!(negotiate("", true), Format::Png);
+    }
+
+    #[test]
+    fn negotiation_prefers_avif_then_webp() {
+        let chrome = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+        assert_eq!(negotiate(chrome, false), Format::Avif);
+        assert_eq!(negotiate(chrome, true), Format::Avif);
+        assert_eq!(negotiate("image/webp,image/*;q=0.8", false), Format::Webp);
+        assert_eq!(negotiate("IMAGE/AVIF", false), Format::Avif);
+        // Wildcards do not imply AVIF or WebP support.
+        assert_eq!(negotiate("image/*,*/*;q=0.8", false), Format::Jpeg);
+    }
+
+    #[test]
+    fn negotiation_honours_q_zero_and_exact_types() {
+        assert_eq!(negotiate("image/avif;q=0, image/webp", false), Format::Webp);
+        assert_eq!(negotiate("image/avif; q=0.0,image/webp;q=0", true), Format::Png);
+        assert_eq!(negotiate("image/avif-sequence", false), Format::Jpeg);
+        assert_eq!(negotiate("image/avif;q=0.5", false), Format::Avif);
     }
 }

@@ -10,6 +10,8 @@ pub mod convert;
 pub mod proto;
 pub mod transform;
 pub mod translate;
+#[cfg(feature = "video")]
+pub mod video;
 
 use std::future::Future;
 

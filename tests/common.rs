@@ -49,12 +49,20 @@ impl Servers {
 pub(crate) fn config(media: PathBuf) -> Config {
     let mut c = Config::default();
     c.media.root = media;
+    // No rendered-variant cache: a shared on-disk cache would let one test (or an earlier
+    // build) answer another's request. tests/cache.rs turns it on over a temporary folder.
+    c.cache.enabled = false;
     c
 }
 
 /// Start the daemon and the front end on ephemeral loopback ports. Listeners are bound
 /// before this returns, so requests can be sent at once (no sleeps).
 pub(crate) async fn start_server(config: Config) -> Servers {
+    start_server_with(config, |f| f).await
+}
+
+/// As [`start_server`], with a hook to adjust the front end (signing, limits, metrics).
+pub(crate) async fn start_server_with(config: Config, front: impl FnOnce(FrontState) -> FrontState) -> Servers {
     let grpc_l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http_l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (grpc, http) = (grpc_l.local_addr().unwrap(), http_l.local_addr().unwrap());
@@ -79,9 +87,10 @@ pub(crate) async fn start_server(config: Config) -> Servers {
         keep_types: config.frontend.keep_types,
         named: config.named.clone(),
     };
-    let state =
+    let state = front(
         FrontState::new(&format!("http://{grpc}"), url, &config.frontend.cache_control, config.frontend.debug_headers)
-            .unwrap();
+            .unwrap(),
+    );
     tokio::spawn(frontend::serve(
         http_l,
         async {

@@ -9,9 +9,33 @@ mod grpc;
 // Every kernel × every available backend against the CPU reference, declared tolerances.
 mod backends;
 
+// Operations: metrics, request ids, 429, URL limits, signed URLs, SIGTERM.
+mod ops;
+
 // Scans src/ `use` lines against the dependency rules in src/lib.rs.
 mod architecture;
 
 // Video cutting and thumbnails on real clips through FFmpeg (feature "video").
 #[cfg(feature = "video")]
 mod video;
+
+// Text layers end to end: size, colour, padding and background, wrapping, custom fonts.
+mod text;
+
+// fo-auto saliency, fo-face (with z) and lfo-face on real photos and synthetic images.
+mod analysis;
+
+// Decoders and encoders on real files: orientation, CMYK, 16-bit, strict JPEG, formats, shrink-on-load.
+mod codecs;
+
+// Origins against real servers on 127.0.0.1: a web server (allow-list, private addresses,
+// redirects, limits) and moto_server for S3 (plain keys and the Cloudinary backup layout).
+mod origins;
+
+// Rendered-variant cache through the pipeline: hits, LRU eviction, restarts, coalescing.
+mod cache;
+
+// Video through HTTP + gRPC: ImageKit and Cloudinary cuts, Range/HEAD, thumbnails, errors,
+// WebM, cancellation when the client goes away (feature "video").
+#[cfg(feature = "video")]
+mod video_e2e;

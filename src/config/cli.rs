@@ -105,6 +105,27 @@ pub enum Command {
         /// Cloudinary paths; without any, one path per line is read from stdin.
         paths: Vec<String>,
     },
+    /// Measure CPU vs GPU per kernel and for a typical chain; writes bench.md and bench.svg.
+    Bench {
+        /// Backends, comma-separated: cpu, gpu.
+        #[arg(long, default_value = "cpu,gpu")]
+        backend: String,
+        /// Input sizes, comma-separated: 720p, 1080p, 4k, 8k, 20mp or WxH.
+        #[arg(long, default_value = "1080p,4k,20mp")]
+        sizes: String,
+        /// Operations, comma-separated: resize, blur, sharpen, chain.
+        #[arg(long, default_value = "resize,blur,sharpen,chain")]
+        ops: String,
+        /// Measured runs per case, after one warm-up.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Output folder.
+        #[arg(long, default_value = "out/bench")]
+        out: PathBuf,
+        /// A photo to scale to each size instead of the synthetic image.
+        #[arg(long)]
+        image: Option<PathBuf>,
+    },
     /// Print configuration.
     Config {
         /// What to print.
@@ -138,7 +159,7 @@ impl Cli {
                 set(&mut config.media.root, media.clone());
             }
             Command::Render { media, .. } => set(&mut config.media.root, media.clone()),
-            Command::Check | Command::Config { .. } | Command::Translate { .. } => {}
+            Command::Check | Command::Config { .. } | Command::Translate { .. } | Command::Bench { .. } => {}
         }
     }
 }

@@ -6,15 +6,17 @@
 //! May import: `plan`, `media`, `job`, `limits`, `error`; fast_image_resize, rayon. Never
 //! wgpu, tokio, tonic.
 
+pub mod analysis;
 pub mod kernels;
 pub mod layer;
 pub mod resize;
+pub mod text;
 
 use rayon::ThreadPool;
 
 use crate::error::{Error, Result};
 use crate::exec::{Backend, BackendKind, RunContext};
-use crate::job::Trim;
+use crate::job::{Focus, Trim};
 use crate::media::Frame;
 use crate::plan::{Anchor, Corners, Fill, PlanOp};
 
@@ -82,11 +84,8 @@ pub fn run_op(op: &PlanOp, frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> 
         PlanOp::Crop { width, height, anchor } => {
             let (x, y) = match anchor {
                 Anchor::At { x, y } => (*x, *y),
-                // Saliency and face detection land with their analysis kernels; until then
-                // the window is centred, which is also the documented no-face behaviour.
-                Anchor::Salient | Anchor::Face { .. } => {
-                    ((frame.width.saturating_sub(*width)) / 2, (frame.height.saturating_sub(*height)) / 2)
-                }
+                // Saliency / face detection; no face ⇒ centred (documented in `analysis`).
+                Anchor::Salient | Anchor::Face { .. } => analysis::resolve_anchor(&frame, *width, *height, *anchor),
             };
             kernels::composite::crop(limits, &frame, x, y, *width, *height)?
         }
@@ -153,8 +152,20 @@ pub fn run_op(op: &PlanOp, frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> 
         }
         PlanOp::Layer(layer) => {
             let parent = (frame.width, frame.height);
+            // `lfo-face` needs pixels, so it is resolved here rather than in `place_layer`:
+            // the layer's centre goes on the largest face; no face ⇒ the layer is not drawn.
+            let face = match layer.position.focus {
+                Some(Focus::Face) => match analysis::largest_face_centre(&frame) {
+                    Some(c) => Some(c),
+                    None => return Ok(frame),
+                },
+                _ => None,
+            };
             let pixels = ctx.executor.render_layer(layer, parent, ctx)?;
-            let (x, y) = crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?;
+            let (x, y) = match face {
+                Some(centre) => analysis::centred_layer(centre, (pixels.width, pixels.height)),
+                None => crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?,
+            };
             let mut f = frame;
             kernels::composite::overlay(&mut f, &pixels, x, y, 1.0);
             f

@@ -2,30 +2,49 @@
 //!
 //! Owns: [`GpuBackend`]. A job's ops are recorded into one command encoder between one
 //! upload (`unpack`) and one readback (`pack`), so intermediates never leave the device.
-//! Ops without a kernel, frames over the device's buffer limits, and an unhealthy (lost)
-//! device make [`Backend::unsupported`] name a reason; the executor then runs the CPU
-//! backend and records that reason.
+//! Every `PlanOp` has a kernel (one dispatcher per family in `kernels/`). Frames over the
+//! device's buffer or workgroup limits and an unhealthy (lost) device make
+//! [`Backend::unsupported`] name a reason; the executor then runs the CPU backend and records
+//! that reason.
 //!
-//! May import: `plan`, `media`, `job`, `error`; wgpu, bytemuck. Never `url`, `service`, tonic.
+//! Data-dependent inputs are resolved on the CPU with the CPU backend's own functions, so both
+//! backends make the same choice: the dominant colour (`bg-dominant`), the contrast-stretch
+//! matrix (a histogram), the blurred background of `bg-blurred`, and layer pixels. They read
+//! `Chain::snapshot`: the uploaded frame when the op comes first (no round trip; the common
+//! case), else a mid-chain readback. Layers are rendered by `exec::cpu::layer::render` (via
+//! the executor), clipped to the frame, uploaded and composited on the device.
+//!
+//! Concurrency: the backend is shared by every job thread. wgpu's `Device` and `Queue` are
+//! `Sync`; each chain has its own encoder and waits only for its own submission; the buffer
+//! pool is a short-held mutex.
+//!
+//! May import: `plan`, `media`, `job`, `error`, `exec::cpu` (twins and analysis); wgpu,
+//! bytemuck. Never `url`, `service`, tonic.
 
 pub mod device;
 pub mod kernels;
 pub mod pipelines;
+pub mod pool;
 pub mod transfer;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::exec::cpu::kernels as cpu_kernels;
 use crate::exec::{Backend, BackendKind, RunContext};
 use crate::media::Frame;
-use crate::plan::PlanOp;
+use crate::plan::{Anchor, Corners, Fill, PlanOp};
 
+use cpu_kernels::color_matrix::ColorMatrix;
+use cpu_kernels::round_corners::Radii;
 use pipelines::Pipelines;
-use transfer::Chain;
+use pool::BufferPool;
+pub use transfer::GpuTimings;
+use transfer::{Chain, Gpu, DEVICE_BPP};
 
-/// Bytes per pixel on the device (`vec4<f32>`).
-const DEVICE_BPP: u64 = 16;
+/// Idle device buffers kept for reuse across jobs: a few 4K chains' worth.
+const POOL_BUDGET: u64 = 512 << 20;
 
 /// A wgpu device with every pipeline built.
 pub struct GpuBackend {
@@ -34,6 +53,8 @@ pub struct GpuBackend {
     info: wgpu::AdapterInfo,
     limits: wgpu::Limits,
     pipelines: Pipelines,
+    /// Pixel, upload and staging buffers reused across jobs.
+    pool: BufferPool,
     /// Cleared by the device-lost callback; the daemon keeps serving on the CPU.
     healthy: Arc<AtomicBool>,
 }
@@ -55,6 +76,7 @@ impl GpuBackend {
             info: opened.info,
             limits: opened.limits,
             pipelines,
+            pool: BufferPool::new(POOL_BUDGET),
             healthy,
         })
     }
@@ -84,44 +106,44 @@ impl GpuBackend {
         self.healthy.load(Ordering::SeqCst)
     }
 
-    fn op_name(op: &PlanOp) -> Option<&'static str> {
-        match op {
-            PlanOp::Resize { .. } => None,
-            PlanOp::Crop { .. } => Some("crop"),
-            PlanOp::Pad { .. } => Some("pad"),
-            PlanOp::Rotate { .. } => Some("rotate"),
-            PlanOp::Flip { .. } => Some("flip"),
-            PlanOp::Blur { .. } => Some("blur"),
-            PlanOp::Sharpen { .. } => Some("sharpen"),
-            PlanOp::Grayscale => Some("grayscale"),
-            PlanOp::Contrast => Some("contrast"),
-            PlanOp::Opacity { .. } => Some("opacity"),
-            PlanOp::RoundCorners { .. } => Some("round_corners"),
-            PlanOp::Border { .. } => Some("border"),
-            PlanOp::Flatten { .. } => Some("flatten"),
-            PlanOp::Layer(_) => Some("layer"),
-        }
-    }
-
     /// Largest frame (in pixels) one storage buffer holds on this device.
     fn max_pixels(&self) -> u64 {
         self.limits.max_storage_buffer_binding_size.min(self.limits.max_buffer_size) / DEVICE_BPP
     }
 
-    fn run_chain(&self, ops: &[PlanOp], frame: &Frame) -> Result<Frame> {
+    fn gpu(&self) -> Gpu<'_> {
+        Gpu { device: &self.device, queue: &self.queue, pipelines: &self.pipelines, pool: &self.pool }
+    }
+
+    /// Bytes of idle device buffers kept for reuse.
+    pub fn pooled_bytes(&self) -> u64 {
+        self.pool.idle_bytes()
+    }
+
+    /// [`Backend::run`] with the chain split into measured phases (upload, kernels,
+    /// readback). Each phase ends with a submit and a wait, so the total is a little slower
+    /// than an untimed run; `xformd bench` reports both.
+    pub fn run_timed(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<(Frame, GpuTimings)> {
+        let (out, t) = self.run_chain(ops, &frame, ctx, true)?;
+        Ok((out, t.unwrap_or_default()))
+    }
+
+    fn run_chain(
+        &self,
+        ops: &[PlanOp],
+        frame: &Frame,
+        ctx: &RunContext<'_>,
+        timed: bool,
+    ) -> Result<(Frame, Option<GpuTimings>)> {
+        // Error scopes are per thread in wgpu, so concurrent jobs on other threads do not see
+        // each other's errors. The guards pop in reverse order when dropped on an early return.
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let oom = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let mut chain = Chain::upload(&self.device, &self.pipelines, frame)?;
+        let mut chain = Chain::upload(self.gpu(), frame, timed)?;
         for op in ops {
-            match op {
-                PlanOp::Resize { width, height, filter } => {
-                    kernels::resize::encode(&mut chain, *width, *height, *filter)?;
-                }
-                other => return Err(Error::internal(format!("GPU has no kernel for {other:?}"))),
-            }
+            encode_op(&mut chain, op, ctx)?;
         }
-        let pending = chain.finish(&self.queue)?;
-        let out = pending.wait(&self.device);
+        let out = chain.finish()?.wait();
         if let Some(e) = pollster::block_on(oom.pop()) {
             return Err(Error::new(ErrorKind::TooLarge, format!("GPU out of memory: {e}")));
         }
@@ -129,6 +151,80 @@ impl GpuBackend {
             return Err(Error::internal(format!("GPU validation error: {e}")));
         }
         out
+    }
+}
+
+/// Top-left corner of a `width` × `height` crop window for `anchor` in the current frame.
+/// `Salient` and `Face` run the CPU backend's own analysis (`exec::cpu::analysis`) on
+/// `chain.snapshot()`, so both backends cut the same window.
+fn crop_origin(chain: &mut Chain<'_>, width: u32, height: u32, anchor: Anchor) -> Result<(u32, u32)> {
+    Ok(match anchor {
+        Anchor::At { x, y } => (x, y),
+        Anchor::Salient | Anchor::Face { .. } => {
+            crate::exec::cpu::analysis::resolve_anchor(&chain.snapshot()?, width, height, anchor)
+        }
+    })
+}
+
+/// Record one plan op. Whole-image statistics (dominant colour, contrast histogram, the
+/// blurred background) and layer pixels are computed on the CPU by the same functions the CPU
+/// backend calls, on `chain.snapshot()`; the per-pixel work stays on the device.
+fn encode_op(chain: &mut Chain<'_>, op: &PlanOp, ctx: &RunContext<'_>) -> Result<()> {
+    match op {
+        PlanOp::Resize { width, height, filter } => kernels::resize::encode(chain, *width, *height, *filter),
+        PlanOp::Crop { width, height, anchor } => {
+            let (x, y) = crop_origin(chain, *width, *height, *anchor)?;
+            kernels::crop::encode(chain, x, y, *width, *height)
+        }
+        PlanOp::Pad { width, height, x, y, fill } => match fill {
+            Fill::Color(c) => kernels::pad::encode(chain, *width, *height, *x, *y, *c),
+            Fill::Dominant => {
+                let c = cpu_kernels::dominant::dominant_color(&chain.snapshot()?);
+                kernels::pad::encode(chain, *width, *height, *x, *y, c)
+            }
+            Fill::Blurred { sigma, brightness } => {
+                let bg = cpu_kernels::blurred_background::blurred_background_sigma(
+                    ctx.limits,
+                    &chain.snapshot()?,
+                    *width,
+                    *height,
+                    *sigma,
+                    i32::from(*brightness),
+                )?;
+                kernels::composite::onto(chain, &bg, *x, *y)
+            }
+        },
+        PlanOp::Rotate { degrees, fill } => kernels::rotate::encode(chain, *degrees, *fill),
+        PlanOp::Flip { horizontal, vertical } => kernels::flip::encode(chain, *horizontal, *vertical),
+        PlanOp::Blur { sigma } => kernels::blur::encode(chain, *sigma),
+        PlanOp::Sharpen { sigma, amount, threshold } => kernels::sharpen::encode(chain, *sigma, *amount, *threshold),
+        PlanOp::Grayscale => kernels::color_matrix::encode(chain, &ColorMatrix::grayscale()),
+        PlanOp::Contrast => {
+            let m = cpu_kernels::color_matrix::contrast_stretch_matrix(&chain.snapshot()?);
+            kernels::color_matrix::encode(chain, &m)
+        }
+        PlanOp::Opacity { opacity, background } => {
+            kernels::color_matrix::encode(chain, &ColorMatrix::opacity(*opacity))?;
+            match background {
+                Some(bg) => kernels::flatten::encode(chain, *bg),
+                None => Ok(()),
+            }
+        }
+        PlanOp::RoundCorners { corners, fill } => {
+            let radii = match corners {
+                Corners::Ellipse => Radii::Max,
+                Corners::Radii([tl, tr, br, bl]) => Radii::Corners { tl: *tl, tr: *tr, br: *br, bl: *bl },
+            };
+            kernels::round_corners::encode(chain, radii, *fill)
+        }
+        PlanOp::Border { width, color } => kernels::border::encode(chain, *width, *color),
+        PlanOp::Flatten { background } => kernels::flatten::encode(chain, *background),
+        PlanOp::Layer(layer) => {
+            let parent = (chain.width, chain.height);
+            let pixels = ctx.executor.render_layer(layer, parent, ctx)?;
+            let (x, y) = crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?;
+            kernels::composite::layer(chain, ctx.limits, &pixels, x, y)
+        }
     }
 }
 
@@ -141,24 +237,24 @@ impl Backend for GpuBackend {
         if !self.is_healthy() {
             return Some("device_lost".into());
         }
-        if let Some(name) = ops.iter().find_map(Self::op_name) {
-            return Some(format!("no_kernel:{name}"));
-        }
+        // Every frame size the chain holds: the input and each op's output (layers are
+        // clipped to the frame before upload, so they never exceed it).
         let mut sizes = vec![frame];
-        sizes.extend(ops.iter().filter_map(|op| match op {
-            PlanOp::Resize { width, height, .. } => Some((*width, *height)),
-            _ => None,
-        }));
-        let max_groups = self.limits.max_compute_workgroups_per_dimension;
+        let mut cur = frame;
+        for op in ops {
+            cur = op.output_size(cur);
+            sizes.push(cur);
+        }
+        let max_groups = u64::from(self.limits.max_compute_workgroups_per_dimension);
         let too_big = sizes.iter().any(|&(w, h)| {
             u64::from(w) * u64::from(h) > self.max_pixels()
-                || w.div_ceil(16) > max_groups
-                || h.div_ceil(16) > max_groups
+                || u64::from(w.div_ceil(16)) > max_groups
+                || u64::from(h.div_ceil(16)) > max_groups
         });
         too_big.then(|| "over_device_limits".into())
     }
 
-    fn run(&self, ops: &[PlanOp], frame: Frame, _ctx: &RunContext<'_>) -> Result<Frame> {
-        self.run_chain(ops, &frame)
+    fn run(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> {
+        self.run_chain(ops, &frame, ctx, false).map(|(f, _)| f)
     }
 }

@@ -132,6 +132,15 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<SourceInfo> {
         // Sizes of these come from FFmpeg at decode time.
         return Ok(SourceInfo { format, width: 0, height: 0, orientation: 1 });
     }
+    if format == SourceFormat::Jpeg {
+        // libjpeg-turbo reads the frame header only; the marker walk finds the orientation.
+        let header = turbojpeg::read_header(bytes).map_err(|e| undecodable(e.to_string().trim_end()))?;
+        let width = u32::try_from(header.width).unwrap_or(u32::MAX);
+        let height = u32::try_from(header.height).unwrap_or(u32::MAX);
+        limits.check_input(width, height)?;
+        let orientation = super::jpeg::read_meta(bytes).orientation;
+        return Ok(SourceInfo { format, width, height, orientation });
+    }
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(undecodable)?;
     let mut decoder = reader.into_decoder().map_err(undecodable)?;
     let (width, height) = decoder.dimensions();

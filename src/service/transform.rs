@@ -11,7 +11,7 @@ use tracing::instrument;
 use super::convert::{job_from_proto, status_from_error};
 use super::proto as pb;
 use crate::app::App;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::exec::Hints;
 use crate::job::BackendPref;
 use crate::media::probe::probe;
@@ -109,10 +109,32 @@ impl pb::transformer_server::Transformer for TransformerService {
 
     type CutVideoStream = Pin<Box<dyn Stream<Item = Result<pb::VideoChunk, Status>> + Send>>;
 
+    #[instrument(skip(self, request), fields(source))]
     async fn cut_video(
         &self,
-        _request: Request<pb::TransformRequest>,
+        request: Request<pb::TransformRequest>,
     ) -> Result<Response<Self::CutVideoStream>, Status> {
-        Err(status_from_error(&Error::new(ErrorKind::Unsupported, "video cutting is not served yet")))
+        cut_video_rpc(&self.app, request.into_inner()).await
     }
+}
+
+/// `CutVideo`, served by `service::video` when FFmpeg is built in.
+#[cfg(feature = "video")]
+async fn cut_video_rpc(
+    app: &App,
+    req: pb::TransformRequest,
+) -> Result<Response<Pin<Box<dyn Stream<Item = Result<pb::VideoChunk, Status>> + Send>>>, Status> {
+    super::video::cut_video(app, req).await
+}
+
+/// `CutVideo` without FFmpeg: unsupported.
+#[cfg(not(feature = "video"))]
+async fn cut_video_rpc(
+    _app: &App,
+    _req: pb::TransformRequest,
+) -> Result<Response<Pin<Box<dyn Stream<Item = Result<pb::VideoChunk, Status>> + Send>>>, Status> {
+    Err(status_from_error(&Error::new(
+        crate::error::ErrorKind::Unsupported,
+        "this daemon was built without video support",
+    )))
 }

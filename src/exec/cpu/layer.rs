@@ -1,9 +1,11 @@
 //! Layer pixels on the CPU: image layers fetched through the run context, solid blocks,
-//! then the layer's own steps.
+//! text (rendered by `cpu::text`, custom fonts fetched through the run context), then the
+//! layer's own steps.
 //!
 //! Owns: [`render`].
 
-use crate::error::{Error, ErrorKind, Result};
+use super::text::{self, FontChoice};
+use crate::error::{Error, Result};
 use crate::exec::RunContext;
 use crate::job::{BackendPref, Layer, LayerKind};
 use crate::media::Frame;
@@ -20,8 +22,12 @@ pub fn render(layer: &Layer, parent: (u32, u32), ctx: &RunContext<'_>) -> Result
         LayerKind::Image { path } => ctx.layers.image(path)?,
         // A solid block starts as a 1×1 pixel; its step (`w h bg`) sizes and colours it.
         LayerKind::Solid => Frame::filled(ctx.limits, 1, 1, [0, 0, 0, 0])?,
-        LayerKind::Text { .. } => {
-            return Err(Error::new(ErrorKind::Unsupported, "text layers are not rendered yet").with_param("l", "text"));
+        LayerKind::Text { text, style } => {
+            let bytes = match FontChoice::of(style.font.as_deref()) {
+                FontChoice::Default => None,
+                FontChoice::File(path) => Some(ctx.layers.font(path)?),
+            };
+            text::render(ctx.limits, text, style, parent, bytes)?
         }
     };
     let nested = RunContext { depth: ctx.depth + 1, ..*ctx };

@@ -7,7 +7,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::error::Result;
 use crate::exec::gpu::kernels::{RESIZE_H, RESIZE_V};
-use crate::exec::gpu::transfer::{pixel_buffer, table, uniform, Chain};
+use crate::exec::gpu::transfer::{table, uniform, Chain};
 use crate::exec::weights::weights;
 use crate::plan::Filter;
 
@@ -32,7 +32,7 @@ pub fn encode(chain: &mut Chain<'_>, width: u32, height: u32, filter: Filter) ->
     }
     let device = chain.device;
     let wh = weights(sw, width, filter);
-    let mid = pixel_buffer(device, width, sh);
+    let mid = chain.pixel_buffer(width, sh);
     let p = uniform(
         device,
         &ResizeParams { src_width: sw, src_height: sh, dst_width: width, dst_height: sh, taps: wh.taps, pad: [0; 3] },
@@ -42,7 +42,7 @@ pub fn encode(chain: &mut Chain<'_>, width: u32, height: u32, filter: Filter) ->
     chain.dispatch(&RESIZE_H, &[&p, &src, &mid, &b, &w], width, sh)?;
 
     let wv = weights(sh, height, filter);
-    let out = pixel_buffer(device, width, height);
+    let out = chain.pixel_buffer(width, height);
     let p = uniform(
         device,
         &ResizeParams {
@@ -56,8 +56,6 @@ pub fn encode(chain: &mut Chain<'_>, width: u32, height: u32, filter: Filter) ->
     );
     let (b, w) = (table(device, &wv.bounds), table(device, &wv.weights));
     chain.dispatch(&RESIZE_V, &[&p, &mid, &out, &b, &w], width, height)?;
-    chain.pixels = out;
-    chain.width = width;
-    chain.height = height;
+    chain.set_current(out, width, height);
     Ok(())
 }

@@ -1,0 +1,163 @@
+//! Prometheus metrics for the front end and the daemon, served at `/metrics`.
+//!
+//! Owns: [`Metrics`]. One instance per process, created by `main` (or a test) and shared by
+//! `Arc` with the front end and the daemon — never a `static`, so tests can run several
+//! servers side by side and read their own counters.
+
+use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// Labels of the request counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// HTTP status code.
+    pub status: u16,
+    /// `imagekit`, `cloudinary` or `none` (health, metrics, errors before parsing).
+    pub dialect: String,
+    /// `cpu`, `gpu` or `none`.
+    pub backend: String,
+}
+
+/// Label of per-stage histograms.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageLabels {
+    /// `fetch`, `decode`, `process`, `encode`, `total`.
+    pub stage: String,
+}
+
+/// Label of the fallback counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    /// Why the GPU did not run (`no_adapter`, `no_kernel:rotate`, `over_device_limits`, …).
+    pub reason: String,
+}
+
+/// Label of the cache counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    /// `hit`, `miss`, `eviction`.
+    pub event: String,
+}
+
+/// Every metric the process exports.
+pub struct Metrics {
+    /// Requests by status, dialect and backend.
+    pub requests: Family<RequestLabels, Counter>,
+    /// Seconds per stage.
+    pub stage_seconds: Family<StageLabels, Histogram>,
+    /// GPU fallbacks by reason.
+    pub gpu_fallbacks: Family<ReasonLabels, Counter>,
+    /// Rendered-variant cache events.
+    pub cache: Family<CacheLabels, Counter>,
+    /// Jobs waiting for or holding a permit.
+    pub queue_depth: Gauge,
+    /// Source bytes read from origins.
+    pub bytes_in: Counter,
+    /// Response bytes sent.
+    pub bytes_out: Counter,
+    /// The registry, locked only while encoding a scrape (std Mutex: never held across an
+    /// await, and scrapes are rare and short).
+    registry: Mutex<Registry>,
+}
+
+fn stage_histogram() -> Histogram {
+    // 1 ms … ~16 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 15))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh set of metrics registered under the `xformd` prefix.
+    pub fn new() -> Self {
+        let requests = Family::<RequestLabels, Counter>::default();
+        let stage_seconds =
+            Family::<StageLabels, Histogram>::new_with_constructor(stage_histogram as fn() -> Histogram);
+        let gpu_fallbacks = Family::<ReasonLabels, Counter>::default();
+        let cache = Family::<CacheLabels, Counter>::default();
+        let queue_depth = Gauge::default();
+        let bytes_in = Counter::default();
+        let bytes_out = Counter::default();
+        let mut registry = Registry::with_prefix("xformd");
+        registry.register("requests", "HTTP requests by status, dialect and backend", requests.clone());
+        registry.register("stage_seconds", "Seconds spent per pipeline stage", stage_seconds.clone());
+        registry.register(
+            "gpu_fallbacks",
+            "Jobs that wanted the GPU but ran on the CPU, by reason",
+            gpu_fallbacks.clone(),
+        );
+        registry.register("cache_events", "Rendered-variant cache hits, misses and evictions", cache.clone());
+        registry.register("queue_depth", "Image jobs waiting for or holding a permit", queue_depth.clone());
+        registry.register("source_bytes", "Bytes read from origins", bytes_in.clone());
+        registry.register("response_bytes", "Bytes sent in responses", bytes_out.clone());
+        Metrics {
+            requests,
+            stage_seconds,
+            gpu_fallbacks,
+            cache,
+            queue_depth,
+            bytes_in,
+            bytes_out,
+            registry: Mutex::new(registry),
+        }
+    }
+
+    /// Count one request.
+    pub fn request(&self, status: u16, dialect: &str, backend: &str) {
+        self.requests
+            .get_or_create(&RequestLabels { status, dialect: dialect.to_string(), backend: backend.to_string() })
+            .inc();
+    }
+
+    /// Observe a stage duration in milliseconds.
+    pub fn stage_ms(&self, stage: &str, ms: f64) {
+        self.stage_seconds.get_or_create(&StageLabels { stage: stage.to_string() }).observe(ms / 1000.0);
+    }
+
+    /// Count a GPU fallback.
+    pub fn fallback(&self, reason: &str) {
+        self.gpu_fallbacks.get_or_create(&ReasonLabels { reason: reason.to_string() }).inc();
+    }
+
+    /// Count a cache event (`hit`, `miss`, `eviction`).
+    pub fn cache_event(&self, event: &str) {
+        self.cache.get_or_create(&CacheLabels { event: event.to_string() }).inc();
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let registry = self.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Encoding into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_show_up_in_the_exposition() {
+        let m = Metrics::new();
+        m.request(200, "imagekit", "cpu");
+        m.request(200, "imagekit", "cpu");
+        m.fallback("no_adapter");
+        m.stage_ms("decode", 12.0);
+        let text = m.encode();
+        assert!(text.contains(r#"xformd_requests_total{status="200",dialect="imagekit",backend="cpu"} 2"#), "{text}");
+        assert!(text.contains(r#"xformd_gpu_fallbacks_total{reason="no_adapter"} 1"#));
+        assert!(text.contains("xformd_stage_seconds_bucket"));
+    }
+}

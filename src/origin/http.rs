@@ -1,0 +1,370 @@
+//! A web server origin: `GET <base_url><path>`.
+//!
+//! Owns: [`HttpOrigin`], [`HttpSettings`], [`AddressPolicy`]. May import `error`, `config`
+//! (its `[[origins]]` entry) and the parent's trait; reqwest stays in this file.
+//!
+//! Against server-side request forgery: the host must be in the allow-list; the addresses it
+//! resolves to must not be loopback, private, link-local or cloud-metadata addresses unless
+//! the configuration allows them. The check runs inside reqwest's DNS resolver, so the
+//! address that is checked is the address that is connected to (no DNS-rebinding window),
+//! and IP-literal hosts (which skip DNS) are checked before the request. Redirects are not
+//! followed by reqwest: each `Location` goes through the same checks (at most
+//! [`MAX_REDIRECTS`]). Proxies from the environment are ignored, since a proxy would make the
+//! address check meaningless. Bodies are streamed and abandoned past `max_bytes`; the whole
+//! fetch, redirects included, runs under one deadline.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::{StatusCode, Url};
+use sha2::{Digest, Sha256};
+
+use super::{BoxFuture, Fetched, Origin};
+use crate::config::OriginConfig;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Redirects followed per fetch.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Which address ranges may be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AddressPolicy {
+    /// Loopback, private (RFC 1918), unique-local, CGNAT and unspecified addresses.
+    pub allow_private: bool,
+    /// Link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254).
+    pub allow_link_local: bool,
+}
+
+/// Why an address is refused, or `None` when `policy` allows it.
+pub fn refusal(ip: IpAddr, policy: AddressPolicy) -> Option<&'static str> {
+    // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is judged as the IPv4 address it carries.
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    let (link_local, private) = match ip {
+        IpAddr::V4(v4) => (v4_link_local(v4), v4_private(v4)),
+        IpAddr::V6(v6) => (v6_link_local(v6), v6_private(v6)),
+    };
+    if link_local && !policy.allow_link_local {
+        return Some("a link-local or cloud-metadata address");
+    }
+    if private && !policy.allow_private {
+        return Some("a loopback or private address");
+    }
+    None
+}
+
+fn v4_link_local(ip: Ipv4Addr) -> bool {
+    // 169.254.169.254 (AWS, GCP, Azure metadata) is inside 169.254.0.0/16.
+    ip.is_link_local()
+}
+
+fn v4_private(ip: Ipv4Addr) -> bool {
+    let o = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || (o[0] == 100 && (o[1] & 0xC0) == 64) // 100.64.0.0/10, carrier-grade NAT
+        || o[0] == 0 // "this network"
+        || o[0] >= 240 // reserved
+}
+
+fn v6_link_local(ip: Ipv6Addr) -> bool {
+    let s = ip.segments();
+    (s[0] & 0xffc0) == 0xfe80 || ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+}
+
+fn v6_private(ip: Ipv6Addr) -> bool {
+    let s = ip.segments();
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || (s[0] & 0xfe00) == 0xfc00 // fc00::/7 unique local (fd00::/8 included)
+        || (s[0] & 0xffc0) == 0xfec0 // fec0::/10, deprecated site-local
+        || (s[0] == 0x64 && s[1] == 0xff9b) // 64:ff9b::/96 NAT64 can reach IPv4 private space
+}
+
+/// The settings of one web-server origin.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Base URL the request path is appended to.
+    pub base_url: Url,
+    /// Hosts that may be reached (lower case).
+    pub allowed_hosts: Vec<String>,
+    /// Address ranges that may be reached.
+    pub policy: AddressPolicy,
+    /// Largest body.
+    pub max_bytes: u64,
+    /// Deadline of one fetch, redirects included.
+    pub timeout: Duration,
+}
+
+impl HttpSettings {
+    /// From a `[[origins]]` entry; `max_bytes` is already capped by the limits.
+    pub fn from_config(o: &OriginConfig, max_bytes: u64) -> Result<HttpSettings> {
+        let base_url = Url::parse(&o.base_url).map_err(|e| Error::invalid("origins.base_url", &o.base_url, e))?;
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.host_str().is_none() {
+            return Err(Error::invalid("origins.base_url", &o.base_url, "needs http(s)://host"));
+        }
+        let mut allowed_hosts: Vec<String> = o.allowed_hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        if allowed_hosts.is_empty() {
+            allowed_hosts.extend(base_url.host_str().map(str::to_ascii_lowercase));
+        }
+        Ok(HttpSettings {
+            base_url,
+            allowed_hosts,
+            policy: AddressPolicy { allow_private: o.allow_private, allow_link_local: o.allow_link_local },
+            max_bytes,
+            timeout: Duration::from_millis(o.timeout_ms.max(1)),
+        })
+    }
+}
+
+/// DNS through the system resolver, with refused addresses removed.
+struct CheckedResolver {
+    policy: AddressPolicy,
+}
+
+impl Resolve for CheckedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.policy;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> =
+                addrs.iter().copied().filter(|a| refusal(a.ip(), policy).is_none()).collect();
+            if allowed.is_empty() {
+                let why = addrs.first().and_then(|a| refusal(a.ip(), policy)).unwrap_or("no address");
+                return Err(Box::new(Refused(format!("host '{host}' resolves to {why}"))) as _);
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// The resolver's refusal, recognised again in reqwest's error chain.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+/// A web server.
+#[derive(Debug, Clone)]
+pub struct HttpOrigin {
+    settings: Arc<HttpSettings>,
+    client: reqwest::Client,
+}
+
+impl HttpOrigin {
+    /// A client with redirects off, proxies off and the checking resolver.
+    pub fn new(settings: HttpSettings) -> Result<HttpOrigin> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(settings.timeout)
+            .dns_resolver(Arc::new(CheckedResolver { policy: settings.policy }))
+            .user_agent(concat!("xformd/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::internal(format!("http origin client: {e}")))?;
+        Ok(HttpOrigin { settings: Arc::new(settings), client })
+    }
+
+    /// The URL of `path` under the base URL.
+    fn url_of(&self, path: &str) -> Result<Url> {
+        let rel = path.trim_start_matches('/');
+        if rel.is_empty() || super::escapes(rel.split(['?', '#']).next().unwrap_or(rel)) {
+            return Err(Error::invalid("path", path, "not a file path under the origin"));
+        }
+        let base = self.settings.base_url.as_str().trim_end_matches('/');
+        let url = Url::parse(&format!("{base}/{rel}")).map_err(|e| Error::invalid("path", path, e))?;
+        // URL parsing resolves `%2e%2e` segments: the result must still be under the base path.
+        let base_path = self.settings.base_url.path().trim_end_matches('/');
+        if !url.path().starts_with(&format!("{base_path}/")) {
+            return Err(Error::invalid("path", path, "not a file path under the origin"));
+        }
+        Ok(url)
+    }
+
+    /// Refuse URLs whose scheme, host or literal address is not allowed.
+    fn check(&self, url: &Url) -> Result<()> {
+        let refuse = |why: String| Error::new(ErrorKind::Unavailable, format!("origin refused '{url}': {why}"));
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse("not http(s)".into()));
+        }
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        if !self.settings.allowed_hosts.contains(&host) {
+            return Err(refuse(format!("host '{host}' is not in the allow-list")));
+        }
+        // IP literals skip DNS (and so the checking resolver): judge them here.
+        let literal: Option<IpAddr> = host.trim_start_matches('[').trim_end_matches(']').parse().ok();
+        if let Some(why) = literal.and_then(|ip| refusal(ip, self.settings.policy)) {
+            return Err(refuse(format!("{host} is {why}")));
+        }
+        Ok(())
+    }
+
+    async fn fetch_inner(&self, path: &str) -> Result<Fetched> {
+        let mut url = self.url_of(path)?;
+        let not_found = || Error::new(ErrorKind::NotFound, format!("no source at '{path}'")).with_param("path", path);
+        for _ in 0..=MAX_REDIRECTS {
+            self.check(&url)?;
+            let resp = self.client.get(url.clone()).send().await.map_err(|e| transport_error(&url, &e))?;
+            let status = resp.status();
+            if status.is_redirection() {
+                let location =
+                    resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+                        Error::new(ErrorKind::Unavailable, format!("redirect without Location from {url}"))
+                    })?;
+                url = url
+                    .join(location)
+                    .map_err(|e| Error::new(ErrorKind::Unavailable, format!("bad redirect '{location}': {e}")))?;
+                continue;
+            }
+            if matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN) {
+                return Err(not_found());
+            }
+            if !status.is_success() {
+                return Err(Error::new(ErrorKind::Unavailable, format!("origin answered {status} for {url}")));
+            }
+            return self.read_body(resp, &url).await;
+        }
+        Err(Error::new(ErrorKind::Unavailable, format!("more than {MAX_REDIRECTS} redirects for '{path}'")))
+    }
+
+    async fn read_body(&self, mut resp: reqwest::Response, url: &Url) -> Result<Fetched> {
+        let max = self.settings.max_bytes;
+        let too_large = || Error::new(ErrorKind::TooLarge, format!("source at {url} is larger than {max} bytes"));
+        if resp.content_length().is_some_and(|n| n > max) {
+            return Err(too_large());
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
+        let validator = header(reqwest::header::ETAG)
+            .map(|e| format!("etag:{e}"))
+            .or_else(|| header(reqwest::header::LAST_MODIFIED).map(|lm| format!("lm:{lm}")));
+        // The body is read chunk by chunk and abandoned as soon as it passes the limit, so a
+        // server that lies about (or omits) Content-Length cannot make us buffer more.
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(url, &e))? {
+            if (bytes.len() + chunk.len()) as u64 > max {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let etag = validator.unwrap_or_else(|| {
+            let digest = Sha256::digest(&bytes);
+            format!("sha256:{}", hex(&digest[..16]))
+        });
+        Ok(Fetched { bytes, etag })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Map a reqwest failure: the resolver's refusal, a timeout, or an unreachable server.
+fn transport_error(url: &Url, e: &reqwest::Error) -> Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<Refused>() {
+            return Error::new(ErrorKind::Unavailable, format!("origin refused '{url}': {r}"));
+        }
+        source = s.source();
+    }
+    if e.is_timeout() {
+        return Error::new(ErrorKind::Timeout, format!("origin timed out: {url}"));
+    }
+    Error::new(ErrorKind::Unavailable, format!("origin unreachable: {url}: {e}"))
+}
+
+impl Origin for HttpOrigin {
+    fn fetch<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Fetched>> {
+        Box::pin(async move {
+            match tokio::time::timeout(self.settings.timeout, self.fetch_inner(path)).await {
+                Ok(r) => r,
+                Err(_) => Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!("origin took longer than {} ms for '{path}'", self.settings.timeout.as_millis()),
+                )),
+            }
+        })
+    }
+
+    fn local_path(&self, _path: &str) -> Option<std::path::PathBuf> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn private_and_metadata_ranges_are_refused_by_default() {
+        let p = AddressPolicy::default();
+        for a in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fc00::1",
+            "fe80::1",
+            "fd00:ec2::254",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(refusal(ip(a), p).is_some(), "{a} should be refused");
+        }
+        for a in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "172.32.0.1"] {
+            assert_eq!(refusal(ip(a), p), None, "{a} should be allowed");
+        }
+    }
+
+    #[test]
+    fn allow_private_does_not_open_metadata() {
+        let p = AddressPolicy { allow_private: true, allow_link_local: false };
+        assert_eq!(refusal(ip("127.0.0.1"), p), None);
+        assert_eq!(refusal(ip("fd12::1"), p), None);
+        assert!(refusal(ip("169.254.169.254"), p).is_some());
+        assert!(refusal(ip("fd00:ec2::254"), p).is_some());
+        let all = AddressPolicy { allow_private: true, allow_link_local: true };
+        assert_eq!(refusal(ip("169.254.169.254"), all), None);
+    }
+
+    #[test]
+    fn paths_cannot_climb_out_of_the_base_url() {
+        let o = OriginConfig {
+            kind: "http".into(),
+            base_url: "http://example.com/media/".into(),
+            ..OriginConfig::default()
+        };
+        let origin = HttpOrigin::new(HttpSettings::from_config(&o, 1000).unwrap()).unwrap();
+        assert_eq!(origin.url_of("/a/b c.jpg").unwrap().as_str(), "http://example.com/media/a/b%20c.jpg");
+        assert!(origin.url_of("/../secret").is_err());
+        assert!(origin.url_of("/a/%2e%2e/x").is_ok_and(|u| u.path() == "/media/x"));
+        assert!(origin.url_of("/%2e%2e/secret").is_err());
+        assert!(origin.url_of("/").is_err());
+        assert!(origin.check(&Url::parse("http://other.com/x").unwrap()).is_err());
+        assert!(origin.check(&Url::parse("file:///etc/passwd").unwrap()).is_err());
+    }
+}

@@ -1,0 +1,69 @@
+//! A folder on this machine: the default origin.
+//!
+//! Owns: [`LocalOrigin`]. Paths are confined to the folder (no `..`, no symlink escapes).
+//! Imports `error` and its parent's trait only.
+
+use std::path::{Path, PathBuf};
+
+use super::{BoxFuture, Fetched, Origin};
+use crate::error::{Error, ErrorKind, Result};
+
+/// A folder on this machine.
+#[derive(Debug, Clone)]
+pub struct LocalOrigin {
+    root: PathBuf,
+}
+
+impl LocalOrigin {
+    /// Serve files under `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        LocalOrigin { root: root.into() }
+    }
+
+    /// The folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn resolve(&self, path: &str) -> Result<PathBuf> {
+        let rel = path.trim_start_matches('/');
+        let escapes = rel.split(['/', '\\']).any(|s| s == ".." || s == ".") || rel.contains('\0');
+        if escapes || rel.is_empty() {
+            return Err(Error::invalid("path", path, "escapes the media folder"));
+        }
+        Ok(self.root.join(rel))
+    }
+}
+
+impl Origin for LocalOrigin {
+    fn fetch<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Fetched>> {
+        Box::pin(async move {
+            let file = self.resolve(path)?;
+            let not_found =
+                || Error::new(ErrorKind::NotFound, format!("no source at '{path}'")).with_param("path", path);
+            // Refuse symlinks that leave the folder: compare canonical paths.
+            let (root, real) = match (tokio::fs::canonicalize(&self.root).await, tokio::fs::canonicalize(&file).await) {
+                (Ok(r), Ok(f)) => (r, f),
+                _ => return Err(not_found()),
+            };
+            if !real.starts_with(&root) {
+                return Err(Error::invalid("path", path, "escapes the media folder"));
+            }
+            let meta = tokio::fs::metadata(&real).await.map_err(|_| not_found())?;
+            if !meta.is_file() {
+                return Err(not_found());
+            }
+            let bytes = tokio::fs::read(&real).await.map_err(|_| not_found())?;
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs());
+            Ok(Fetched { etag: format!("{mtime:x}-{:x}", meta.len()), bytes })
+        })
+    }
+
+    fn local_path(&self, path: &str) -> Option<PathBuf> {
+        self.resolve(path).ok()
+    }
+}
