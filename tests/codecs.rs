@@ -241,7 +241,6 @@ fn avif_encodes_quickly_and_is_an_avif() {
 /// video backend's probe refuses both, because an AVIF still has no container duration.
 #[cfg(feature = "video")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "video::probe refuses sources without a duration (AVIF stills); run with --ignored once it accepts them"]
 async fn avif_sources_decode_through_ffmpeg() {
     let Some(src) = sample() else { return };
     let dir = tempfile::tempdir().unwrap();

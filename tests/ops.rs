@@ -111,3 +111,12 @@ fn sigterm_drains_and_exits_zero() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn deploy_example_config_equals_the_defaults() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/config.example.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let body: String = text.lines().skip_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+    let dumped = xformd::config::Config::default().to_toml().unwrap();
+    assert_eq!(body, dumped, "deploy/config.example.toml is stale: run `make config-example`");
+}

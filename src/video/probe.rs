@@ -94,7 +94,9 @@ pub(crate) fn video_info(raw: &RawProbe) -> Result<VideoInfo, VideoError> {
         .filter(|d| d.is_finite() && *d > 0.0)
         .or_else(|| raw.streams.iter().filter_map(|s| s.duration_secs).reduce(f64::max))
         .filter(|d| d.is_finite() && *d > 0.0)
-        .ok_or_else(|| VideoError::Undecodable("container reports no duration".to_owned()))?;
+        // A single-frame still in a video container (AVIF through the mov demuxer) has no
+        // duration: it has one frame at 0, which thumbnails can read; cuts then refuse `so`.
+        .unwrap_or(0.0);
     let rate = |(n, d): (i32, i32)| (n > 0 && d > 0).then(|| f64::from(n) / f64::from(d));
     let frame_rate = rate(video.avg_frame_rate);
     let variable_frame_rate = match (frame_rate, rate(video.base_frame_rate)) {

@@ -28,7 +28,7 @@ pub(super) fn thumbnail(path: &Path, at_secs: f64, limits: &Limits) -> Result<Fr
     }
     let mut src = Source::open(path)?;
     src.check_limits(limits)?;
-    if at_secs >= src.info.duration_secs {
+    if at_secs > 0.0 && at_secs >= src.info.duration_secs {
         let why = format!("must be less than the video duration of {} s", src.info.duration_secs);
         return Err(Error::invalid("so", format!("{at_secs}"), why));
     }
