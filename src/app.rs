@@ -56,6 +56,8 @@ pub struct App {
     /// permit is held from decode to encode. An `Arc` inside `App` (never a `static`) so
     /// tests can run several daemons in one process.
     pub admission: Arc<Admission>,
+    /// Source bytes fetched from origins, for the `source_bytes` metric.
+    pub bytes_in: Arc<std::sync::atomic::AtomicU64>,
     /// GPU state at start-up.
     pub gpu: GpuStatus,
     /// Video cuts and thumbnails (FFmpeg); a stand-in answering `unavailable` when FFmpeg
@@ -74,6 +76,31 @@ pub struct App {
 pub const VIDEO_CONCURRENCY: usize = 2;
 
 impl App {
+    /// Copy this daemon's cache totals, queue depth and source bytes into `metrics` at each
+    /// scrape (used by `xformd serve`, where one process hosts both halves).
+    pub fn export_metrics(&self, metrics: &crate::metrics::Metrics) {
+        let app = self.clone();
+        metrics.set_refresher(Box::new(move |m| {
+            if let Some(cache) = &app.cache {
+                let st = cache.stats();
+                for (event, v) in [
+                    ("hits", st.hits),
+                    ("misses", st.misses),
+                    ("coalesced", st.coalesced),
+                    ("evictions", st.evictions),
+                    ("entries", st.entries),
+                    ("bytes", st.bytes),
+                ] {
+                    m.set_cache(event, v);
+                }
+            }
+            let depth = app.admission.depth(app.config.limits.max_concurrent_jobs);
+            m.queue_depth.set(i64::try_from(depth).unwrap_or(i64::MAX));
+            let bytes = app.bytes_in.load(std::sync::atomic::Ordering::Relaxed);
+            m.bytes_in.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        }));
+    }
+
     /// Build backends and origin from `config`. A missing GPU is not an error: jobs then run
     /// on the CPU and say so.
     pub fn new(config: Config) -> Result<App> {
@@ -90,6 +117,7 @@ impl App {
             executor,
             origin,
             cache,
+            bytes_in: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             gpu: status,
             #[cfg(feature = "video")]
             video: open_video(limits),

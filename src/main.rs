@@ -132,6 +132,7 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
             other => tracing::info!(gpu = ?other, "running on the CPU backend"),
         }
         eprintln!("xformd daemon: gRPC on {addr}, media {}", config.media.root.display());
+        app.export_metrics(&metrics);
         tasks.spawn(service::serve(listener, stopped(), app));
     }
     if front {
@@ -392,6 +393,17 @@ fn check(config: Config) -> anyhow::Result<ExitCode> {
         }
     }
     println!("cpu: ok  threads={}", app.executor.cpu().threads());
+    #[cfg(feature = "video")]
+    match xformd::video::FfmpegBackend::new(app.limits) {
+        // `new` opens libavformat/libavcodec and checks every encoder a cut may need.
+        Ok(_) => println!("ffmpeg: ok  encoders libx264 aac libvpx-vp9 libopus present"),
+        Err(e) => {
+            println!("ffmpeg: missing ({e})");
+            ok = false;
+        }
+    }
+    #[cfg(not(feature = "video"))]
+    println!("ffmpeg: disabled (built without the `video` feature)");
     for (name, ok_codec) in xformd::media::encode::available() {
         println!("codec {name}: {}", if ok_codec { "ok" } else { "missing" });
     }

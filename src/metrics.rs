@@ -53,18 +53,25 @@ pub struct Metrics {
     pub stage_seconds: Family<StageLabels, Histogram>,
     /// GPU fallbacks by reason.
     pub gpu_fallbacks: Family<ReasonLabels, Counter>,
-    /// Rendered-variant cache events.
-    pub cache: Family<CacheLabels, Counter>,
+    /// Rendered-variant cache totals (hits, misses, coalesced, evictions, entries, bytes),
+    /// copied from the daemon's cache at scrape time.
+    pub cache: Family<CacheLabels, Gauge>,
     /// Jobs waiting for or holding a permit.
     pub queue_depth: Gauge,
-    /// Source bytes read from origins.
-    pub bytes_in: Counter,
+    /// Source bytes read from origins (total, copied from the daemon at scrape time).
+    pub bytes_in: Gauge,
     /// Response bytes sent.
     pub bytes_out: Counter,
     /// The registry, locked only while encoding a scrape (std Mutex: never held across an
     /// await, and scrapes are rare and short).
     registry: Mutex<Registry>,
+    /// Copies daemon-side state (cache, queue, bytes in) into the gauges before a scrape; set
+    /// by `xformd serve`, where front end and daemon share a process.
+    refresher: Mutex<Option<Refresher>>,
 }
+
+/// A function that updates gauges from daemon state just before a scrape.
+pub type Refresher = Box<dyn Fn(&Metrics) + Send + Sync>;
 
 fn stage_histogram() -> Histogram {
     // 1 ms … ~16 s.
@@ -84,9 +91,9 @@ impl Metrics {
         let stage_seconds =
             Family::<StageLabels, Histogram>::new_with_constructor(stage_histogram as fn() -> Histogram);
         let gpu_fallbacks = Family::<ReasonLabels, Counter>::default();
-        let cache = Family::<CacheLabels, Counter>::default();
+        let cache = Family::<CacheLabels, Gauge>::default();
         let queue_depth = Gauge::default();
-        let bytes_in = Counter::default();
+        let bytes_in = Gauge::default();
         let bytes_out = Counter::default();
         let mut registry = Registry::with_prefix("xformd");
         registry.register("requests", "HTTP requests by status, dialect and backend", requests.clone());
@@ -96,7 +103,7 @@ impl Metrics {
             "Jobs that wanted the GPU but ran on the CPU, by reason",
             gpu_fallbacks.clone(),
         );
-        registry.register("cache_events", "Rendered-variant cache hits, misses and evictions", cache.clone());
+        registry.register("cache", "Rendered-variant cache totals by event", cache.clone());
         registry.register("queue_depth", "Image jobs waiting for or holding a permit", queue_depth.clone());
         registry.register("source_bytes", "Bytes read from origins", bytes_in.clone());
         registry.register("response_bytes", "Bytes sent in responses", bytes_out.clone());
@@ -109,6 +116,7 @@ impl Metrics {
             bytes_in,
             bytes_out,
             registry: Mutex::new(registry),
+            refresher: Mutex::new(None),
         }
     }
 
@@ -129,13 +137,23 @@ impl Metrics {
         self.gpu_fallbacks.get_or_create(&ReasonLabels { reason: reason.to_string() }).inc();
     }
 
-    /// Count a cache event (`hit`, `miss`, `eviction`).
-    pub fn cache_event(&self, event: &str) {
-        self.cache.get_or_create(&CacheLabels { event: event.to_string() }).inc();
+    /// Set a cache total (`hits`, `misses`, `coalesced`, `evictions`, `entries`, `bytes`).
+    pub fn set_cache(&self, event: &str, value: u64) {
+        self.cache
+            .get_or_create(&CacheLabels { event: event.to_string() })
+            .set(i64::try_from(value).unwrap_or(i64::MAX));
+    }
+
+    /// Install the function that copies daemon state into the gauges before each scrape.
+    pub fn set_refresher(&self, f: Refresher) {
+        *self.refresher.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(f);
     }
 
     /// The Prometheus text exposition.
     pub fn encode(&self) -> String {
+        if let Some(f) = self.refresher.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
+            f(self);
+        }
         let mut out = String::new();
         let registry = self.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Encoding into a String cannot fail.

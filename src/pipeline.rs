@@ -140,6 +140,7 @@ pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutp
         other => other?,
     };
     let fetch_ms = ms(started);
+    app.bytes_in.fetch_add(fetched.bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
     if input.job.output.original {
         let mime = crate::media::probe::sniff(&fetched.bytes).map_or("application/octet-stream", |f| f.mime());
         return Ok(TransformOutput {

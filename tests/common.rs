@@ -87,9 +87,13 @@ pub(crate) async fn start_server_with(config: Config, front: impl FnOnce(FrontSt
         keep_types: config.frontend.keep_types,
         named: config.named.clone(),
     };
+    // As in `xformd serve`: one metrics registry, fed by the daemon's state at each scrape.
+    let metrics = std::sync::Arc::new(xformd::metrics::Metrics::new());
+    app.export_metrics(&metrics);
     let state = front(
         FrontState::new(&format!("http://{grpc}"), url, &config.frontend.cache_control, config.frontend.debug_headers)
-            .unwrap(),
+            .unwrap()
+            .with_metrics(metrics),
     );
     tokio::spawn(frontend::serve(
         http_l,

@@ -118,3 +118,42 @@ async fn cpu_backend_can_be_forced_per_request() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["x-xformd-backend"], "cpu");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloudinary_urls_are_served_through_the_rewriter() {
+    let mut c = config(media_dir());
+    c.frontend.cloud_name = "demo".into();
+    let s = start_server(c).await;
+    for path in [
+        "/image/upload/w_300,h_200,c_fill,g_north/v123/photos/LadyBird.jpg",
+        "/demo/image/upload/w_300,h_200,c_fill/photos/LadyBird.jpg",
+    ] {
+        let resp = reqwest::get(s.url(&format!("{path}?debug"))).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert!(resp.headers()["x-xformd-tr"].to_str().unwrap().starts_with("w-300,h-200,c-maintain_ratio"));
+        let f = decode(&resp.bytes().await.unwrap());
+        assert_eq!((f.width, f.height), (300, 200), "{path}");
+    }
+    // An untranslatable item is dropped, recorded, and the rest still applies.
+    let resp = reqwest::get(s.url("/image/upload/w_100,o_50/photos/LadyBird.jpg?debug")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["x-xformd-dropped"].to_str().unwrap().contains("o_50"));
+    assert_eq!(decode(&resp.bytes().await.unwrap()).width, 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn translate_rpc_returns_string_path_and_dropped() {
+    use xformd::service::proto::transformer_client::TransformerClient;
+    use xformd::service::proto::TranslateRequest;
+    let s = start_server(config(media_dir())).await;
+    let mut client = TransformerClient::connect(format!("http://{}", s.grpc)).await.unwrap();
+    let r = client
+        .translate(TranslateRequest { path: "/image/upload/w_300,o_50/v1/a.jpg".into(), keep_types: true })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.tr, "w-300");
+    assert_eq!(r.path, "/image/upload/a.jpg");
+    assert!(r.rewritable);
+    assert_eq!((r.dropped[0].key.as_str(), r.dropped[0].value.as_str()), ("o", "50"));
+}

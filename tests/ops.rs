@@ -20,6 +20,24 @@ async fn metrics_count_requests_by_status_dialect_and_backend() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_export_cache_totals_and_source_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(media_dir());
+    c.cache.enabled = true;
+    c.cache.dir = dir.path().to_path_buf();
+    let s = start_server_with(c, |f| f).await;
+    for _ in 0..2 {
+        assert_eq!(reqwest::get(s.url("/tr:w-40/photos/coffee.png")).await.unwrap().status(), StatusCode::OK);
+    }
+    let text = reqwest::get(s.url("/metrics")).await.unwrap().text().await.unwrap();
+    assert!(text.contains(r#"xformd_cache{event="hits"} 1"#), "{text}");
+    assert!(text.contains(r#"xformd_cache{event="misses"} 1"#), "{text}");
+    let coffee = std::fs::metadata(media_dir().join("photos/coffee.png")).unwrap().len();
+    assert!(text.contains(&format!("xformd_source_bytes {}", 2 * coffee)), "{text}");
+    assert!(text.contains("xformd_queue_depth 0"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_id_is_echoed_or_made() {
     let s = start_server_with(config(media_dir()), |f| f).await;
     let client = reqwest::Client::new();

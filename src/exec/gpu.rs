@@ -222,7 +222,16 @@ fn encode_op(chain: &mut Chain<'_>, op: &PlanOp, ctx: &RunContext<'_>) -> Result
         PlanOp::Layer(layer) => {
             let parent = (chain.width, chain.height);
             let pixels = ctx.executor.render_layer(layer, parent, ctx)?;
-            let (x, y) = crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?;
+            // `lfo-face` needs pixels: the same detector as the CPU backend, on a snapshot of
+            // the chain; no face means the layer is not drawn (spec §7.2).
+            let (x, y) = if layer.position.focus == Some(crate::job::Focus::Face) {
+                match crate::exec::cpu::analysis::largest_face_centre(&chain.snapshot()?) {
+                    Some(c) => crate::exec::cpu::analysis::centred_layer(c, (pixels.width, pixels.height)),
+                    None => return Ok(()),
+                }
+            } else {
+                crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?
+            };
             kernels::composite::layer(chain, ctx.limits, &pixels, x, y)
         }
     }
