@@ -63,6 +63,11 @@ pub trait Backend: Send + Sync {
     /// Why this backend cannot run `ops` (a short reason such as `no_kernel:rotate`), or
     /// `None` when it can.
     fn unsupported(&self, ops: &[PlanOp], frame: (u32, u32)) -> Option<String>;
+    /// True for a software rasteriser (Mesa llvmpipe/lavapipe): correct, but slower than the
+    /// SIMD CPU path, so `auto` never picks it; an explicit `gpu` preference still does.
+    fn is_software(&self) -> bool {
+        false
+    }
     /// Run `ops` in order. Layer ops call back into `exec` for the layer's own pixels.
     fn run(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<Frame>;
 }
@@ -117,7 +122,10 @@ impl Executor {
         let want_gpu = match pref {
             BackendPref::Cpu => false,
             BackendPref::Gpu => true,
-            BackendPref::Auto => u64::from(size.0) * u64::from(size.1) >= self.gpu_min_pixels,
+            BackendPref::Auto => {
+                u64::from(size.0) * u64::from(size.1) >= self.gpu_min_pixels
+                    && self.gpu.as_ref().is_none_or(|g| !g.is_software())
+            }
         };
         if !want_gpu {
             return (self.cpu.as_ref(), None);

@@ -242,6 +242,10 @@ impl Backend for GpuBackend {
         BackendKind::Gpu
     }
 
+    fn is_software(&self) -> bool {
+        self.info.device_type == wgpu::DeviceType::Cpu
+    }
+
     fn unsupported(&self, ops: &[PlanOp], frame: (u32, u32)) -> Option<String> {
         if !self.is_healthy() {
             return Some("device_lost".into());
