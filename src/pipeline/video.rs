@@ -199,16 +199,20 @@ pub async fn cut_to(app: &App, input: CutInput, dest: &Path) -> Result<CutOutput
     cut_into(app, input, Some(dest)).await
 }
 
+/// One of the video slots; the permit moves into the blocking task so the slot stays taken
+/// until FFmpeg has really stopped.
+async fn video_permit(app: &App) -> Result<tokio::sync::OwnedSemaphorePermit> {
+    Arc::clone(&app.video_permits)
+        .acquire_owned()
+        .await
+        .map_err(|_| Error::new(ErrorKind::Unavailable, "shutting down"))
+}
+
 async fn cut_into(app: &App, input: CutInput, dest: Option<&Path>) -> Result<CutOutput> {
     let started = Instant::now();
     let src = source_file(app, &input.job.source).await?;
     let fetch_ms = ms(started);
-    let permit = app
-        .video_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| Error::new(ErrorKind::Unavailable, "shutting down"))?;
+    let permit = video_permit(app).await?;
     let backend = Arc::clone(&app.video);
     let limits = app.limits;
     let src_path = src.path.clone();
@@ -248,12 +252,7 @@ pub async fn thumbnail(app: &App, mut input: TransformInput) -> Result<Transform
     let started = Instant::now();
     let src = thumbnail_source(app, &input.job.source).await?;
     let fetch_ms = ms(started);
-    let permit = app
-        .video_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| Error::new(ErrorKind::Unavailable, "shutting down"))?;
+    let permit = video_permit(app).await?;
     let backend = Arc::clone(&app.video);
     let limits = app.limits;
     let src_path = src.path.clone();

@@ -41,6 +41,8 @@ mod quality;
 mod radius;
 mod sink;
 mod size;
+#[cfg(test)]
+mod testing;
 mod text;
 mod video;
 

@@ -92,20 +92,8 @@ pub(super) fn has_other_role(items: &[Item<'_>]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{translate, Options};
+    use super::super::testing::{dropped, tr};
     use super::*;
-
-    fn tr(input: &str, keep_types: bool) -> String {
-        translate(input, &Options { keep_types }).tr
-    }
-
-    fn dropped(input: &str) -> Vec<String> {
-        translate(input, &Options::default())
-            .dropped
-            .iter()
-            .map(|d| format!("{}_{}:{}", d.key, d.value, d.reason))
-            .collect()
-    }
 
     #[test]
     fn sources() {

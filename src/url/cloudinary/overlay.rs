@@ -163,19 +163,7 @@ pub(super) fn group(items: &[Item<'_>], comps: &[Comp], opener: usize, end: usiz
 
 #[cfg(test)]
 mod tests {
-    use super::super::{translate, Options};
-
-    fn tr(input: &str, keep_types: bool) -> String {
-        translate(input, &Options { keep_types }).tr
-    }
-
-    fn dropped(input: &str) -> Vec<String> {
-        translate(input, &Options::default())
-            .dropped
-            .iter()
-            .map(|d| format!("{}_{}:{}", d.key, d.value, d.reason))
-            .collect()
-    }
+    use super::super::testing::{dropped, tr};
 
     #[test]
     fn image_overlay_paths() {
