@@ -157,3 +157,26 @@ async fn translate_rpc_returns_string_path_and_dropped() {
     assert!(r.rewritable);
     assert_eq!((r.dropped[0].key.as_str(), r.dropped[0].value.as_str()), ("o", "50"));
 }
+
+#[test]
+fn jobs_survive_the_wire_unchanged() {
+    use xformd::service::convert::{job_from_proto, job_to_proto};
+    use xformd::url::imagekit::{parse, ParseOptions};
+    let named = |_: &str| None;
+    let opts = ParseOptions { named: &named };
+    for url in [
+        "/tr:w-300,h-200,c-at_max,fo-top_left,q-70,f-webp/photos/a.jpg",
+        "/tr:w-iw_div_2,ar-4-3,dpr-2,cm-pad_resize,bg-FF000050,r-10_20_30_40,b-5_red:rt-N45,fl-h_v/a.png",
+        "/tr:cm-extract,w-100,h-100,xc-iw_mul_0.5,yc-200,t-20,bl-5,e-grayscale,e-usm-0-2-1-0.05,o-50/a.jpg",
+        "/tr:l-image,i-logo.png,w-0.2,lx-N10,ly-20,l-end,l-text,i-Hello%20World,fs-40,co-blue,tg-b_i,pa-5_10,l-end/a.jpg",
+        "/tr:so-1.5,eo-idu_mul_0.5,ac-none/v/clip.mp4",
+        "/tr:w-200,fo-face,z-1.5,e-sharpen-3,bg-blurred_20_N30,cm-pad_resize,h-100/a.jpg?tr=e-contrast",
+        "/v/clip.mp4/ik-thumbnail.jpg",
+    ] {
+        let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
+        let full = query.map_or(path.to_string(), |q| format!("{path}?{q}"));
+        let job = parse(&full, &opts).unwrap_or_else(|e| panic!("{url}: {e}"));
+        let back = job_from_proto(&job_to_proto(&job)).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!(back, job, "{url}");
+    }
+}
