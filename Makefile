@@ -36,7 +36,7 @@ export XDG_RUNTIME_DIR ?= /tmp/xformd-xdg
 test: deps s3-deps
 	@mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	@# Benches run once in test mode (each bench a smoke test), then every test target.
-	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 $(CARGO) test --locked --benches
+	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 $(CARGO) test --locked --bench main
 	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 XFORMD_S3_TESTS=1 $(CARGO) test --locked --lib --bins --tests
 
 ## moto_server in .venv, installed only when missing (about a minute the first time).
