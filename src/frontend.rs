@@ -26,7 +26,7 @@ pub mod video;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metrics;
-use crate::service::convert::{error_from_status, job_to_proto};
+use crate::service::convert::{error_from_status, header_safe, job_to_proto};
 use crate::service::proto as pb;
 use crate::service::proto::transformer_client::TransformerClient;
 use crate::url::{self, UrlOptions};
@@ -258,11 +258,6 @@ async fn render(state: &FrontState, path: &str, query: Option<&str>, headers: &H
         .map_err(|s| error_from_status(&s))?
         .into_inner();
     Ok(Rendered { out, debug })
-}
-
-/// Header-safe text: visible ASCII and spaces only (rewriter output may echo URL bytes).
-fn header_safe(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect()
 }
 
 fn finish(state: &FrontState, r: Rendered, headers: &HeaderMap, head: bool, debug: bool) -> Response {

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{TransformInput, TransformOutput};
+use super::{ms, TransformInput, TransformOutput};
 use crate::app::App;
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::{Format, Job};
@@ -336,10 +336,6 @@ fn thumbnail_time(job: &Job, info: &VideoInfo) -> Result<f64> {
             Ok(at)
         }
     }
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
 }
 
 /// Seconds of a time value; expressions see `idu` and `bdu` as the source duration.

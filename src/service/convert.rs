@@ -75,10 +75,15 @@ pub fn status_from_error(e: &Error) -> tonic::Status {
     }
     if let Some(v) = e.value() {
         // Values may hold any bytes a URL carried; metadata must be visible ASCII.
-        let ascii: String = v.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
-        put(md, "x-xformd-value", &ascii);
+        put(md, "x-xformd-value", &header_safe(v));
     }
     status
+}
+
+/// Text safe for HTTP headers and gRPC metadata: visible ASCII and spaces, anything else
+/// `?` (values and rewriter output may echo arbitrary URL bytes).
+pub fn header_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect()
 }
 
 /// gRPC status → domain error (front end side).
