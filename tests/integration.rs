@@ -39,3 +39,5 @@ mod cache;
 // WebM, cancellation when the client goes away (feature "video").
 #[cfg(feature = "video")]
 mod video_e2e;
+// Pixel checks against libvips references (tests/fixtures/vips).
+mod references;
