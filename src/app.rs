@@ -68,7 +68,15 @@ pub struct App {
     /// stopped (`video::run_blocking`), so this bounds the work, not just the waiting.
     #[cfg(feature = "video")]
     pub video_permits: Arc<Semaphore>,
+    /// Asks the GPU backend whether its device is still alive; `None` without a GPU.
+    gpu_health: Option<GpuHealth>,
+    /// Where the daemon counts its own RPCs and stage times (`xformd daemon`, where no front
+    /// end in the process counts them); `None` leaves counting to the front end.
+    pub(crate) rpc_metrics: Option<Arc<crate::metrics::Metrics>>,
 }
+
+/// Reads the GPU backend's device-lost flag.
+type GpuHealth = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// Video jobs at once: each re-encode already uses every core through libx264/libvpx
 /// threads, so more would only interleave them.
@@ -76,6 +84,21 @@ pub struct App {
 pub const VIDEO_CONCURRENCY: usize = 2;
 
 impl App {
+    /// `Some(true)` while a GPU backend is open and its device is not lost, `Some(false)`
+    /// once it is lost, `None` when there is no GPU (disabled or unavailable at start).
+    pub fn gpu_healthy(&self) -> Option<bool> {
+        self.gpu_health.as_ref().map(|h| h())
+    }
+
+    /// Count each Transform RPC (`xformd_requests_total` with dialect `grpc` and the HTTP
+    /// equivalent of its outcome) and its stage times in `metrics`. For a daemon without a
+    /// front end in its process: in `xformd serve` the front end counts requests and stages
+    /// from the responses, and counting here too would count them twice.
+    pub fn with_rpc_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> App {
+        self.rpc_metrics = Some(metrics);
+        self
+    }
+
     /// Copy this daemon's cache totals, queue depth and source bytes into `metrics` at each
     /// scrape (used by `xformd serve`, where one process hosts both halves).
     pub fn export_metrics(&self, metrics: &crate::metrics::Metrics) {
@@ -105,7 +128,7 @@ impl App {
     /// on the CPU and say so.
     pub fn new(config: Config) -> Result<App> {
         let cpu = Arc::new(CpuBackend::new(config.backend.cpu_threads)?);
-        let (gpu, status) = open_gpu(&config);
+        let (gpu, status, gpu_health) = open_gpu(&config);
         let executor = Arc::new(Executor::new(cpu, gpu, config.backend.gpu_min_pixels));
         let origin = crate::origin::from_config(&config)?;
         let cache = Cache::from_config(&config.cache)?.map(Arc::new);
@@ -123,6 +146,8 @@ impl App {
             video: open_video(limits),
             #[cfg(feature = "video")]
             video_permits: Arc::new(Semaphore::new(VIDEO_CONCURRENCY)),
+            gpu_health,
+            rpc_metrics: None,
         })
     }
 }
@@ -175,25 +200,28 @@ impl VideoBackend for NoVideo {
 }
 
 #[cfg(feature = "gpu")]
-fn open_gpu(config: &Config) -> (Option<Arc<dyn Backend>>, GpuStatus) {
+fn open_gpu(config: &Config) -> (Option<Arc<dyn Backend>>, GpuStatus, Option<GpuHealth>) {
     if !config.backend.gpu {
-        return (None, GpuStatus::Disabled);
+        return (None, GpuStatus::Disabled, None);
     }
     match crate::exec::gpu::GpuBackend::new() {
         Ok(g) => {
             let status =
                 GpuStatus::Ready { adapter: g.adapter_name().to_string(), api: g.api(), pipelines: g.pipeline_count() };
             tracing::info!(adapter = g.adapter_name(), api = %g.api(), "GPU backend ready");
-            (Some(Arc::new(g)), status)
+            let g = Arc::new(g);
+            let probe = g.clone();
+            let health: GpuHealth = Arc::new(move || probe.is_healthy());
+            (Some(g), status, Some(health))
         }
         Err(e) => {
             tracing::warn!(error = %e, "no GPU backend; jobs run on the CPU");
-            (None, GpuStatus::Unavailable(e.message().to_string()))
+            (None, GpuStatus::Unavailable(e.message().to_string()), None)
         }
     }
 }
 
 #[cfg(not(feature = "gpu"))]
-fn open_gpu(_config: &Config) -> (Option<Arc<dyn Backend>>, GpuStatus) {
-    (None, GpuStatus::Disabled)
+fn open_gpu(_config: &Config) -> (Option<Arc<dyn Backend>>, GpuStatus, Option<GpuHealth>) {
+    (None, GpuStatus::Disabled, None)
 }

@@ -2,7 +2,10 @@
 //! source's identity, with request coalescing.
 //!
 //! Owns: [`Cache`], [`Entry`], [`EntryMeta`], [`CacheStats`], [`Lookup`]. The store is the
-//! size-bounded LRU folder of [`disk`]. May import `error` and `config`; tokio (the
+//! size-bounded LRU folder of [`disk`] (`cache.backend = "disk"`, the default) or the
+//! S3-compatible bucket of [`object`] (`"object_store"`); both keep an entry's metadata with
+//! its bytes in one atomically written unit, and coalescing and counters are the same for
+//! both. May import `error`, `config` and `origin::s3` (the bucket client builder); tokio (the
 //! coalescing cells and file I/O). Never `pipeline`, `exec`, `media`: the pipeline hands it a
 //! key and a render future and gets bytes back.
 //!
@@ -10,6 +13,7 @@
 //! version so that a new build never serves an older build's renders.
 
 pub mod disk;
+pub mod object;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 use self::disk::DiskStore;
+use self::object::ObjectCacheStore;
 use crate::config::CacheConfig;
 use crate::error::Result;
 
@@ -79,9 +84,39 @@ pub struct CacheStats {
 /// A render in flight, shared by every identical request that arrives meanwhile.
 type Flight = Arc<OnceCell<Result<Arc<Entry>>>>;
 
+/// Where entries live.
+#[derive(Debug)]
+enum Store {
+    Disk(DiskStore),
+    Object(ObjectCacheStore),
+}
+
+impl Store {
+    async fn get(&self, key: &str) -> Option<Entry> {
+        match self {
+            Store::Disk(s) => s.get(key).await,
+            Store::Object(s) => s.get(key).await,
+        }
+    }
+
+    async fn put(&self, key: &str, entry: &Entry) {
+        match self {
+            Store::Disk(s) => s.put(key, entry).await,
+            Store::Object(s) => s.put(key, entry).await,
+        }
+    }
+
+    fn usage(&self) -> (u64, u64, u64) {
+        match self {
+            Store::Disk(s) => s.usage(),
+            Store::Object(s) => s.usage(),
+        }
+    }
+}
+
 /// The cache.
 pub struct Cache {
-    store: DiskStore,
+    store: Store,
     /// Renders in flight by key. A std `Mutex`, not tokio's: it guards a map lookup or
     /// insert and is never held across an `.await`, which is the case tokio's documentation
     /// recommends the std mutex for (cheaper, and no await point to forget under it).
@@ -103,19 +138,41 @@ impl Cache {
         if !config.enabled || config.max_bytes == 0 {
             return Ok(None);
         }
+        if config.backend == "object_store" {
+            let store = ObjectCacheStore::from_config(&config.object_store, config.max_bytes)?;
+            return Ok(Some(Cache::with_store(Store::Object(store))));
+        }
         Cache::open(&config.resolved_dir(), config.max_bytes).map(Some)
+    }
+
+    /// A cache over an object store (any `object_store` store; `from_config` builds an S3
+    /// one): see [`object`] for the layout and the eviction policy.
+    pub fn over_object_store(store: ObjectCacheStore) -> Cache {
+        Cache::with_store(Store::Object(store))
+    }
+
+    /// Wait until the store's start-up index is complete: the object store lists its
+    /// bucket in the background; the disk store is indexed before `open` returns.
+    pub async fn indexed(&self) {
+        if let Store::Object(s) = &self.store {
+            s.indexed().await;
+        }
+    }
+
+    fn with_store(store: Store) -> Cache {
+        Cache {
+            store,
+            in_flight: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            coalesced: AtomicU64::new(0),
+        }
     }
 
     /// A disk cache in `dir` holding at most `max_bytes`; what an earlier process left there
     /// is kept (and unfinished temporary files are removed).
     pub fn open(dir: &Path, max_bytes: u64) -> Result<Cache> {
-        Ok(Cache {
-            store: DiskStore::open(dir, max_bytes)?,
-            in_flight: Mutex::new(HashMap::new()),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-            coalesced: AtomicU64::new(0),
-        })
+        Ok(Cache::with_store(Store::Disk(DiskStore::open(dir, max_bytes)?)))
     }
 
     /// Counters.

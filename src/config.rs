@@ -47,6 +47,34 @@ pub struct CacheConfig {
     pub dir: PathBuf,
     /// Upper bound of the cached bytes; the least recently used entries are evicted past it.
     pub max_bytes: u64,
+    /// Where entries live: `disk` (the folder `dir`) or `object_store` (an S3-compatible
+    /// bucket, `[cache.object_store]`), shared by daemons and kept across restarts.
+    pub backend: String,
+    /// The bucket of the `object_store` backend.
+    pub object_store: ObjectCacheConfig,
+}
+
+/// The S3-compatible bucket of the object-store cache (`[cache.object_store]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ObjectCacheConfig {
+    /// Endpoint URL; empty = AWS.
+    pub endpoint: String,
+    /// Bucket (must exist).
+    pub bucket: String,
+    /// Key prefix inside the bucket (a folder, without a trailing `/`).
+    pub prefix: String,
+    /// Region.
+    pub region: String,
+    /// Access key id; empty = `AWS_ACCESS_KEY_ID` from the environment.
+    pub access_key_id: String,
+    /// Secret access key; empty = `AWS_SECRET_ACCESS_KEY` from the environment.
+    pub secret_access_key: String,
+    /// `https://<bucket>.<endpoint>` requests instead of path-style (most S3-compatible
+    /// servers want path-style).
+    pub virtual_hosted_style: bool,
+    /// Milliseconds one cache read or write may take; a slower read is a miss.
+    pub timeout_ms: u64,
 }
 
 /// One origin (`[[origins]]`): which paths it serves and where their bytes come from.
@@ -110,6 +138,11 @@ pub struct ServerConfig {
     pub request_timeout_secs: u64,
     /// Seconds in-flight work may take to finish after SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// Address of a Prometheus `/metrics` listener of the daemon (e.g. `0.0.0.0:9090`);
+    /// empty = none (in `serve` the front end's `/metrics` still answers).
+    pub metrics_listen: String,
+    /// Milliseconds between the daemon's readiness checks (origins, GPU) behind gRPC health.
+    pub health_interval_ms: u64,
 }
 
 /// Source origin.
@@ -134,6 +167,8 @@ pub struct LimitsConfig {
     pub max_source_bytes: u64,
     /// Longest video in seconds.
     pub max_video_secs: u32,
+    /// Most frames in an animated GIF or WebP source; more are refused with 413.
+    pub max_frames: u32,
     /// Image jobs running at once.
     pub max_concurrent_jobs: usize,
     /// Image jobs waiting for a slot; more are refused with 429.
@@ -186,6 +221,8 @@ impl Default for ServerConfig {
             daemon_url: String::new(),
             request_timeout_secs: 30,
             shutdown_timeout_secs: 20,
+            metrics_listen: String::new(),
+            health_interval_ms: 5000,
         }
     }
 }
@@ -215,7 +252,28 @@ pub fn default_media_root() -> PathBuf {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        CacheConfig { enabled: true, dir: PathBuf::new(), max_bytes: 1 << 30 }
+        CacheConfig {
+            enabled: true,
+            dir: PathBuf::new(),
+            max_bytes: 1 << 30,
+            backend: "disk".into(),
+            object_store: ObjectCacheConfig::default(),
+        }
+    }
+}
+
+impl Default for ObjectCacheConfig {
+    fn default() -> Self {
+        ObjectCacheConfig {
+            endpoint: String::new(),
+            bucket: String::new(),
+            prefix: "xformd-cache".into(),
+            region: "us-east-1".into(),
+            access_key_id: String::new(),
+            secret_access_key: String::new(),
+            virtual_hosted_style: false,
+            timeout_ms: 5000,
+        }
     }
 }
 
@@ -267,6 +325,7 @@ impl Default for LimitsConfig {
             max_alloc: l.max_alloc,
             max_source_bytes: l.max_source_bytes,
             max_video_secs: l.max_video_secs,
+            max_frames: l.max_frames,
             max_concurrent_jobs: 8,
             max_queued_jobs: 64,
         }
@@ -358,6 +417,15 @@ impl Config {
         if self.limits.max_output_dim == 0 || self.limits.max_input_pixels == 0 {
             return Err(config_error("limits must be positive"));
         }
+        if !["disk", "object_store"].contains(&self.cache.backend.as_str()) {
+            return Err(config_error(format!(
+                "cache.backend must be disk or object_store, not '{}'",
+                self.cache.backend
+            )));
+        }
+        if self.cache.enabled && self.cache.backend == "object_store" && self.cache.object_store.bucket.is_empty() {
+            return Err(config_error("cache: the object_store backend needs cache.object_store.bucket"));
+        }
         for o in &self.origins {
             if !["local", "http", "s3"].contains(&o.kind.as_str()) {
                 return Err(config_error(format!("origins.kind must be local, http or s3, not '{}'", o.kind)));
@@ -383,6 +451,7 @@ impl Config {
             max_alloc: self.limits.max_alloc,
             max_source_bytes: self.limits.max_source_bytes,
             max_video_secs: self.limits.max_video_secs,
+            max_frames: self.limits.max_frames,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Backends that run plans on pixels, and the policy that picks one.
 //!
 //! Owns: [`Backend`], [`BackendKind`], [`Executor`] (per-job backend choice, fallback with a
-//! recorded reason, step loop with trim measurement and layer recursion).
+//! recorded reason, step loop with trim measurement and layer recursion). Several variants of
+//! one decoded source: `variants` (`Executor::run_variants`).
 //!
 //! May import: its children, `plan`, `media`, `job`, `limits`, `error`; tokio only at the
 //! boundary. Must not import `url` or `service`. Only `exec::gpu` knows wgpu, only
@@ -11,6 +12,7 @@ pub mod compare;
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod variants;
 pub mod weights;
 
 use std::fmt;
@@ -70,6 +72,11 @@ pub trait Backend: Send + Sync {
     }
     /// Run `ops` in order. Layer ops call back into `exec` for the layer's own pixels.
     fn run(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<Frame>;
+    /// The batched-variants entry point (several chains of one source in one submission),
+    /// for backends that have one; `None` runs each variant as its own job.
+    fn variants(&self) -> Option<&dyn variants::VariantBackend> {
+        None
+    }
 }
 
 /// Context for one job's run: limits, layer source, and the executor for nested layers.
@@ -202,25 +209,8 @@ impl Executor {
             report.fallback_reason = Some("no_adapter".into());
         }
         for step in steps {
-            let trimmed =
-                match step.trim {
-                    Some(t) if t != crate::job::Trim::Off => {
-                        cpu::kernels::trim::trim_bounds(&frame, cpu::trim_threshold(t))
-                            .map(|(x, y, width, height)| Rect { x, y, width, height })
-                    }
-                    _ => None,
-                };
             let shrunk = first.take();
-            let step_input = StepInput {
-                input,
-                current: shrunk.unwrap_or((frame.width, frame.height)),
-                base,
-                trimmed,
-                hint_width: hints.width,
-                hint_dpr: hints.dpr,
-                opaque: !frame.has_alpha(),
-            };
-            let planned = plan::plan_step(step, &step_input, ctx.limits)?;
+            let planned = plan_on(step, &frame, input, shrunk, base, hints, ctx.limits)?;
             if shrunk.is_some() && !matches!(planned.ops.first(), Some(PlanOp::Resize { .. })) {
                 return Err(crate::error::Error::internal("shrink-on-load without a leading resize"));
             }
@@ -238,6 +228,34 @@ impl Executor {
     pub fn render_layer(&self, layer: &Layer, parent: (u32, u32), ctx: &RunContext<'_>) -> Result<Frame> {
         cpu::layer::render(layer, parent, ctx)
     }
+}
+
+/// Plan `step` on `frame` (trim measured on its pixels, opacity read from them); `input` is
+/// the job's input size, `shrunk` the planned-from size of a shrunk-on-load first step.
+fn plan_on(
+    step: &Step,
+    frame: &Frame,
+    input: (u32, u32),
+    shrunk: Option<(u32, u32)>,
+    base: Option<(u32, u32)>,
+    hints: Hints,
+    limits: &Limits,
+) -> Result<plan::StepPlan> {
+    let trimmed = match step.trim {
+        Some(t) if t != crate::job::Trim::Off => cpu::kernels::trim::trim_bounds(frame, cpu::trim_threshold(t))
+            .map(|(x, y, width, height)| Rect { x, y, width, height }),
+        _ => None,
+    };
+    let step_input = StepInput {
+        input,
+        current: shrunk.unwrap_or((frame.width, frame.height)),
+        base,
+        trimmed,
+        hint_width: hints.width,
+        hint_dpr: hints.dpr,
+        opaque: !frame.has_alpha(),
+    };
+    plan::plan_step(step, &step_input, limits)
 }
 
 /// Client hints for `w-auto` and `dpr-auto`.

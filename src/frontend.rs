@@ -6,7 +6,7 @@
 //! in-process or across a Kubernetes Service.
 //!
 //! May import: `url`, `job`, `error`, the generated gRPC client (through `service::convert`);
-//! axum, tonic (client). Never `exec`, `media`, `pipeline`.
+//! axum, tonic (client), tonic-health (client, for `/readyz`). Never `exec`, `media`, `pipeline`.
 
 use std::future::Future;
 use std::hash::{Hash, Hasher};
@@ -20,6 +20,8 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::HealthCheckRequest;
 
 pub mod signature;
 pub mod video;
@@ -35,6 +37,8 @@ use crate::url::{self, UrlOptions};
 #[derive(Clone)]
 pub struct FrontState {
     client: TransformerClient<Channel>,
+    /// The daemon's `grpc.health.v1`, for `/readyz` (same channel as `client`).
+    health: HealthClient<Channel>,
     url: Arc<UrlOptions>,
     cache_control: HeaderValue,
     debug_headers: bool,
@@ -53,11 +57,14 @@ impl FrontState {
         let endpoint = Endpoint::from_shared(daemon_url.to_string())
             .map_err(|e| Error::invalid("daemon", daemon_url, e))?
             .tcp_nodelay(true);
-        let client = TransformerClient::new(endpoint.connect_lazy()).max_decoding_message_size(512 << 20);
+        let channel = endpoint.connect_lazy();
+        let health = HealthClient::new(channel.clone());
+        let client = TransformerClient::new(channel).max_decoding_message_size(512 << 20);
         let cache_control =
             HeaderValue::from_str(cache_control).map_err(|e| Error::invalid("cache_control", cache_control, e))?;
         Ok(FrontState {
             client,
+            health,
             url: Arc::new(url),
             cache_control,
             debug_headers,
@@ -94,11 +101,13 @@ impl FrontState {
     }
 }
 
-/// The router: health endpoints, everything else is a media URL.
+/// The router: health endpoints, everything else is a media URL. `/healthz` says the front
+/// end is alive; `/readyz` asks the daemon's gRPC health (origins, GPU when GPU-only; see
+/// `service::health`) and answers 503 when it is not serving or does not answer.
 pub fn router(state: FrontState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(|| async { "ready" }))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .fallback(media)
         .with_state(state)
@@ -110,6 +119,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     state: FrontState,
 ) -> Result<()> {
+    use axum::serve::ListenerExt as _;
+    // TCP_NODELAY for the same reason as the gRPC server: small final writes must not wait
+    // for the client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
@@ -144,8 +159,26 @@ fn etag_of(data: &[u8]) -> String {
 }
 
 async fn metrics(State(state): State<FrontState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
-        .into_response()
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], state.metrics.encode()).into_response()
+}
+
+/// How long `/readyz` waits for the daemon's health answer (kept under typical probe
+/// timeouts of Kubernetes, 1 s by default … a few seconds).
+const READY_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(900);
+
+/// 200 `ready` when the daemon reports `xformd.v1.Transformer` SERVING, else 503 and why.
+async fn readyz(State(state): State<FrontState>) -> Response {
+    let mut client = state.health.clone();
+    let request = HealthCheckRequest { service: pb::transformer_server::SERVICE_NAME.to_string() };
+    let not_ready = |why: String| (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    match tokio::time::timeout(READY_CHECK_TIMEOUT, client.check(request)).await {
+        Ok(Ok(r)) if r.get_ref().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32 => {
+            "ready".into_response()
+        }
+        Ok(Ok(_)) => not_ready("daemon not serving".into()),
+        Ok(Err(s)) => not_ready(format!("daemon health: {}", s.message())),
+        Err(_) => not_ready("daemon health check timed out".into()),
+    }
 }
 
 /// The request id: the client's `X-Request-Id` when it is short and printable, else a new

@@ -25,13 +25,16 @@
 //! | `media` | `job`, `limits`, `error` |
 //! | `exec` | `plan`, `media`, `job`, `limits`, `error` |
 //! | `app` | `config`, `exec`, `limits`, `origin`, `cache` |
+//! | `cache` | `config`, `error`, `origin::s3` (the bucket client builder) |
 //! | `pipeline` | `app`, `origin`, `cache`, `media`, `exec`, `job`, `plan`, `video` (AVIF sources decode through its FFmpeg thumbnail at t = 0) |
 //! | `service` | `pipeline`, `app`, `job`, `error`, `media` (probe), `url::cloudinary` (the Translate RPC only) |
 //! | `frontend` | `url`, `job`, `error`, `service` (client and convert only) |
+//! | `batch` | `app`, `config`, `pipeline`, `url`, `job`, `exec` (hints), `error` |
 //!
 //! `tests/architecture.rs` checks these rules against the `use` lines in `src/`.
 
 pub mod app;
+pub mod batch;
 pub mod bench;
 pub mod cache;
 pub mod config;

@@ -18,6 +18,9 @@ pub struct Limits {
     pub max_source_bytes: u64,
     /// Longest accepted video, in seconds.
     pub max_video_secs: u32,
+    /// Most frames accepted in an animated GIF or WebP, counted from the container before
+    /// any frame is decoded (the frames together also stay under `max_alloc`).
+    pub max_frames: u32,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
             max_alloc: 1 << 30,
             max_source_bytes: 256 << 20,
             max_video_secs: 3600,
+            max_frames: 1000,
         }
     }
 }

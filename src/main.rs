@@ -83,6 +83,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render { backend, accept, json, url_path, output, .. } => {
             runtime()?.block_on(render(config, *backend, accept, *json, url_path, output))
         }
+        Command::Batch { source, variants, out, backend, accept, json, .. } => {
+            let args = xformd::batch::BatchArgs {
+                source: source.clone(),
+                variants: variants.clone(),
+                out: out.clone(),
+                backend: backend_pref(*backend),
+                accept: accept.clone(),
+            };
+            match runtime()?.block_on(xformd::batch::run(config, &args)) {
+                Ok(lines) => {
+                    for line in lines.iter().filter(|_| *json) {
+                        println!("{line}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{}", one_line(&e));
+                    Ok(ExitCode::from(if e.kind().is_client_error() { 2 } else { 1 }))
+                }
+            }
+        }
         Command::Check => check(config),
         Command::Bench { backend, sizes, ops, runs, out, image } => {
             let limits = config.limits();
@@ -132,8 +153,17 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
             other => tracing::info!(gpu = ?other, "running on the CPU backend"),
         }
         eprintln!("xformd daemon: gRPC on {addr}, media {}", config.media.root.display());
+        // Without a front end in the process the daemon counts its own requests and stages.
+        let app = if front { app } else { app.with_rpc_metrics(metrics.clone()) };
         app.export_metrics(&metrics);
         tasks.spawn(service::serve(listener, stopped(), app));
+        if !config.server.metrics_listen.is_empty() {
+            let listener = TcpListener::bind(&config.server.metrics_listen)
+                .await
+                .with_context(|| format!("bind metrics {}", config.server.metrics_listen))?;
+            eprintln!("xformd metrics: http://{}/metrics", listener.local_addr()?);
+            tasks.spawn(xformd::metrics::serve(listener, stopped(), metrics.clone()));
+        }
     }
     if front {
         if daemon_url.is_empty() {
@@ -216,11 +246,7 @@ async fn render(
     if !parsed.job.thumbnail && !parsed.job.output.original && frontend::video::is_video_path(&parsed.job.source) {
         return render_video(&app, parsed.job, accept, json, output).await;
     }
-    let backend = match backend {
-        BackendArg::Auto => BackendPref::Auto,
-        BackendArg::Cpu => BackendPref::Cpu,
-        BackendArg::Gpu => BackendPref::Gpu,
-    };
+    let backend = backend_pref(backend);
     let started = Instant::now();
     let input = TransformInput { job: parsed.job, backend, accept: accept.to_string(), hints: Hints::default() };
     let out = match transform(&app, input).await {
@@ -368,6 +394,14 @@ fn translate_report(
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn backend_pref(b: BackendArg) -> BackendPref {
+    match b {
+        BackendArg::Auto => BackendPref::Auto,
+        BackendArg::Cpu => BackendPref::Cpu,
+        BackendArg::Gpu => BackendPref::Gpu,
+    }
 }
 
 fn one_line(e: &xformd::Error) -> String {

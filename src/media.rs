@@ -5,6 +5,7 @@
 //! in-crate, and `image`, `turbojpeg`, `webp`, `moxcms` outside; never `exec`, `service`,
 //! `video`, wgpu or tokio.
 
+pub mod animation;
 mod color;
 pub mod decode;
 pub mod encode;

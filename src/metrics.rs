@@ -1,10 +1,16 @@
 //! Prometheus metrics for the front end and the daemon, served at `/metrics`.
 //!
-//! Owns: [`Metrics`]. One instance per process, created by `main` (or a test) and shared by
-//! `Arc` with the front end and the daemon — never a `static`, so tests can run several
-//! servers side by side and read their own counters.
+//! Owns: [`Metrics`], [`serve`] (the daemon's own `/metrics` listener,
+//! `server.metrics_listen`). One instance per process, created by `main` (or a test) and
+//! shared by `Arc` with the front end and the daemon — never a `static`, so tests can run
+//! several servers side by side and read their own counters.
+//!
+//! Who counts requests and stage times: in `xformd serve` and `xformd front`, the front end
+//! (it sees HTTP statuses and dialects); in `xformd daemon` the daemon itself, per Transform
+//! RPC, with dialect `grpc` (`App::with_rpc_metrics`). Never both in one process.
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -13,12 +19,37 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
+use crate::error::{Error, Result};
+
+/// `Content-Type` of a scrape.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Serve `GET /metrics` (only that) on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    metrics: Arc<Metrics>,
+) -> Result<()> {
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let metrics = metrics.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, CONTENT_TYPE)], metrics.encode()) }
+        }),
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::internal(format!("metrics server: {e}")))
+}
+
 /// Labels of the request counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     /// HTTP status code.
     pub status: u16,
-    /// `imagekit`, `cloudinary` or `none` (health, metrics, errors before parsing).
+    /// `imagekit`, `cloudinary` or `none` (health, metrics, errors before parsing); `grpc`
+    /// for RPCs counted by a daemon without a front end.
     pub dialect: String,
     /// `cpu`, `gpu` or `none`.
     pub backend: String,

@@ -1,6 +1,6 @@
 //! Where sources come from.
 //!
-//! Owns: [`Origin`], [`Fetched`], [`BoxFuture`], [`from_config`]; the origins live in the
+//! Owns: [`Origin`], [`Fetched`], [`BoxFuture`], [`from_config`], [`READY_TIMEOUT`]; the origins live in the
 //! children: [`local`] (a folder, the default), [`http`] (a web server: host allow-list,
 //! private addresses refused, redirects re-checked, size and time limits), [`s3`]
 //! (S3-compatible storage through `object_store`, optionally in the Cloudinary backup
@@ -19,6 +19,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use self::local::LocalOrigin;
 use crate::config::{Config, OriginConfig};
@@ -34,6 +35,9 @@ pub struct Fetched {
     pub etag: String,
 }
 
+/// The longest a readiness check ([`Origin::ready`]) of one origin may take.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// A boxed future, so origins can be trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -43,6 +47,21 @@ pub trait Origin: Send + Sync {
     fn fetch<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Fetched>>;
     /// Local file path of `path`, when the origin is a folder (video decoding reads files).
     fn local_path(&self, path: &str) -> Option<PathBuf>;
+    /// Whether the origin can serve now, by a cheap check bounded by [`READY_TIMEOUT`] (a
+    /// folder is readable, a web server answers, a bucket lists); the error says why not.
+    /// Used by the daemon's health reporting; an origin without such a check is ready.
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// `check` under `limit` (at most [`READY_TIMEOUT`]); running out of time is not ready.
+async fn ready_within(limit: Duration, what: &str, check: impl Future<Output = Result<()>>) -> Result<()> {
+    let limit = limit.min(READY_TIMEOUT);
+    match tokio::time::timeout(limit, check).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::new(ErrorKind::Timeout, format!("{what} did not answer within {} ms", limit.as_millis()))),
+    }
 }
 
 /// Build the origin tree from the configuration: the `[[origins]]` entries by path prefix,

@@ -11,6 +11,10 @@
 
 #[cfg(feature = "video")]
 pub mod video;
+// Animated GIF/WebP in → animated GIF/WebP out (issue #7).
+mod animated;
+// Several variants of one source from one decode (pre-rendering, issue #4).
+pub mod variants;
 
 use std::time::Instant;
 
@@ -131,6 +135,9 @@ pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutp
     if input.job.thumbnail {
         return video::thumbnail(app, input).await;
     }
+    // Admission before the fetch: a request waiting in the queue holds no source bytes, so
+    // peak memory follows `max_concurrent_jobs`, not the queue (scripts/load-rss.sh).
+    let permit = app.admission.acquire().await?;
     let started = Instant::now();
     let fetched = match app.origin.fetch(&input.job.source).await {
         Err(e) if e.kind() == ErrorKind::NotFound => match &input.job.output.default_image {
@@ -155,14 +162,19 @@ pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutp
         });
     }
     match app.cache.clone() {
-        Some(cache) => cached_render(app, &cache, input, fetched, fetch_ms).await,
-        None => render(app, input, fetched.bytes, fetch_ms).await,
+        Some(cache) => cached_render(app, &cache, input, fetched, fetch_ms, permit).await,
+        None => render(app, input, fetched.bytes, fetch_ms, permit).await,
     }
 }
 
-/// Admission, then decode → run → encode on the CPU pool.
-async fn render(app: &App, input: TransformInput, bytes: Vec<u8>, fetch_ms: f64) -> Result<TransformOutput> {
-    let permit = app.admission.acquire().await?;
+/// Decode → run → encode on the CPU pool, holding the admission `permit` until done.
+async fn render(
+    app: &App,
+    input: TransformInput,
+    bytes: Vec<u8>,
+    fetch_ms: f64,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Result<TransformOutput> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let app2 = app.clone();
     let handle = tokio::runtime::Handle::current();
@@ -179,7 +191,7 @@ async fn render(app: &App, input: TransformInput, bytes: Vec<u8>, fetch_ms: f64)
 
 // ── Rendered-variant cache ─────────────────────────────────────────────────────────────
 // Looked up after the fetch (the source's validator is part of the key) and before the
-// admission permit and the render; stored after a successful render. Identical concurrent
+// render (a hit gives its admission permit back at once); stored after a successful render. Identical concurrent
 // requests render once (`Cache::get_or_render` coalesces them).
 
 /// The cache key: everything that changes the output bytes. The canonical job; for `f-auto`
@@ -197,8 +209,9 @@ fn cache_key(input: &TransformInput, etag: &str) -> String {
     };
     let hints = &input.hints;
     format!(
-        "{}|accept={accept}|backend={:?}|hints={:?},{:?}|src={etag}",
+        "{}|accept={accept}{}|backend={:?}|hints={:?},{:?}|src={etag}",
         crate::job::canonical::render(&input.job),
+        animated::cache_key_part(&input.job, &input.accept),
         input.backend,
         hints.width,
         hints.dpr,
@@ -211,6 +224,7 @@ async fn cached_render(
     input: TransformInput,
     fetched: crate::origin::Fetched,
     fetch_ms: f64,
+    permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Result<TransformOutput> {
     use crate::cache::{Entry, EntryMeta, Lookup};
     let key = cache_key(&input, &fetched.etag);
@@ -218,7 +232,7 @@ async fn cached_render(
     let mut rendered: Option<TransformOutput> = None;
     let (entry, lookup) = cache
         .get_or_render(&key, || async {
-            let out = render(app, input, fetched.bytes, fetch_ms).await?;
+            let out = render(app, input, fetched.bytes, fetch_ms, permit).await?;
             let entry = Entry {
                 meta: EntryMeta {
                     content_type: out.mime.to_string(),
@@ -261,6 +275,9 @@ fn render_blocking(
     handle: tokio::runtime::Handle,
 ) -> Result<TransformOutput> {
     let limits: &Limits = &app.limits;
+    if let Some(out) = animated::render(app, input, bytes, &handle)? {
+        return Ok(out);
+    }
     let t = Instant::now();
     let out = &input.job.output;
     let opts = DecodeOptions { target: None, keep_profile: out.color_profile, keep_metadata: out.metadata };

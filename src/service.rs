@@ -1,22 +1,26 @@
 //! The gRPC daemon: `xformd.v1.Transformer`, `grpc.health.v1` and server reflection.
 //!
 //! Owns: [`serve`]. The server is a function of (listener, shutdown, app): tests bind
-//! `127.0.0.1:0`, pass the listener in, and never sleep waiting for readiness.
+//! `127.0.0.1:0`, pass the listener in, and never sleep waiting for readiness. Health
+//! statuses follow the origins and the GPU ([`health`]): checked once before the first call
+//! is accepted, then in the background.
 //!
 //! May import: `pipeline`, `app`, `job`, `error`; tonic, prost, tonic-health. Never `url`,
 //! `exec`, wgpu or ffmpeg. Only this module knows the wire format.
 
 pub mod convert;
+pub mod health;
 pub mod proto;
 pub mod transform;
 pub mod translate;
+pub mod variants;
 #[cfg(feature = "video")]
 pub mod video;
 
 use std::future::Future;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
 use crate::app::App;
 use crate::error::{Error, Result};
@@ -24,7 +28,11 @@ use crate::error::{Error, Result};
 /// Serve gRPC on `listener` until `shutdown` completes, then drain in-flight calls.
 pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + Send, app: App) -> Result<()> {
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_serving::<proto::transformer_server::TransformerServer<transform::TransformerService>>().await;
+    let first = health::check(&app).await;
+    health::report(&health_reporter, &first).await;
+    let interval = std::time::Duration::from_millis(app.config.server.health_interval_ms);
+    // Stops with this function: dropped when the server returns.
+    let _watcher = health::HealthWatcher::spawn(app.clone(), health_reporter, interval, first);
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -37,7 +45,9 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + S
         .add_service(health_service)
         .add_service(reflection)
         .add_service(svc)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        // TCP_NODELAY: a response is headers, data and trailers in separate writes; with
+        // Nagle on, the last one waits for the client's delayed ACK (~40 ms per request).
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await
         .map_err(|e| Error::internal(format!("gRPC server: {e}")))
 }

@@ -16,6 +16,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ("exec/gpu", &["url", "service", "pipeline", "frontend"], &["tonic", "tokio", "rayon"]),
     ("service", &["url::imagekit", "url::to_job", "exec::cpu", "exec::gpu", "frontend"], &["wgpu", "ffmpeg"]),
     ("frontend", &["exec", "media", "pipeline"], &["wgpu", "image", "rayon"]),
+    ("batch", &["service", "frontend", "media"], &["wgpu", "tonic", "rayon"]),
 ];
 
 fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

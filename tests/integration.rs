@@ -41,3 +41,16 @@ mod cache;
 mod video_e2e;
 // Pixel checks against libvips references (tests/fixtures/vips).
 mod references;
+
+// The object-store cache backend against moto_server: restarts, coalescing, eviction, metrics.
+mod cache_object;
+
+// Production daemon: gRPC health from origins and GPU, /readyz, daemon-only /metrics.
+mod daemon;
+
+// Animated GIF/WebP end to end: frames, delays, f-auto, the first frame for still formats,
+// max_frames → 413, GPU vs CPU on a tiny animation.
+mod animation;
+
+// Several variants of one source: executor batch (one GPU submission), TransformVariants, `xformd batch`.
+mod variants;

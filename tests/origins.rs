@@ -155,10 +155,10 @@ async fn daemon_renders_from_the_web_origin() {
 
 // ── S3 ───────────────────────────────────────────────────────────────────────────────────
 
-/// A `moto_server` child process, killed when dropped.
-struct Moto {
+/// A `moto_server` child process, killed when dropped (also used by `cache_object`).
+pub(crate) struct Moto {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
 }
 
 impl Drop for Moto {
@@ -170,7 +170,7 @@ impl Drop for Moto {
 
 /// Start `moto_server` on a free loopback port, or `None` (skip) when it is not installed
 /// and `XFORMD_S3_TESTS=1` is not set (`make test` sets it and installs moto).
-async fn moto() -> Option<Moto> {
+pub(crate) async fn moto() -> Option<Moto> {
     let bin = std::env::var("XFORMD_MOTO_SERVER")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/.venv/bin/moto_server").to_string());
     let required = std::env::var("XFORMD_S3_TESTS").is_ok_and(|v| v == "1");
@@ -208,7 +208,7 @@ fn s3_entry(moto: &Moto, prefix: &str, bucket: &str) -> OriginConfig {
     }
 }
 
-async fn bucket(moto: &Moto, name: &str) -> Arc<object_store::aws::AmazonS3> {
+pub(crate) async fn bucket(moto: &Moto, name: &str) -> Arc<object_store::aws::AmazonS3> {
     // object_store cannot create buckets; moto accepts an unsigned path-style PUT.
     let r = reqwest::Client::new().put(format!("{}/{name}", moto.endpoint)).send().await.unwrap();
     assert!(r.status().is_success(), "create bucket: {}", r.status());

@@ -1,7 +1,9 @@
 //! The disk store of the cache: one file per entry, bounded in bytes, least recently used
 //! evicted first, kept across restarts.
 //!
-//! Owns: [`DiskStore`]. Imports the parent's entry types and `error`; tokio for file I/O.
+//! Owns: [`DiskStore`], and the entry format and recency index that the object-store
+//! backend ([`super::object`]) shares. Imports the parent's entry types and `error`; tokio
+//! for file I/O.
 //!
 //! Layout: `<dir>/<hh>/<sha256(key)>.xfc`, where a file is `XFC1`, the header length (u32
 //! little-endian), a JSON header (the key and [`EntryMeta`]) and the bytes. Keeping the
@@ -38,18 +40,20 @@ struct Header {
     meta: EntryMeta,
 }
 
+/// Entry sizes by stem and their recency order.
 #[derive(Debug, Default)]
-struct Index {
+pub(super) struct Index {
     /// File name stem → (bytes on disk, recency tick).
-    entries: HashMap<String, (u64, u64)>,
+    pub(super) entries: HashMap<String, (u64, u64)>,
     /// Recency tick → stem; the first is the least recently used.
-    order: BTreeMap<u64, String>,
-    total: u64,
-    tick: u64,
+    pub(super) order: BTreeMap<u64, String>,
+    pub(super) total: u64,
+    pub(super) tick: u64,
 }
 
 impl Index {
-    fn touch(&mut self, stem: &str) {
+    /// Mark `stem` as just used.
+    pub(super) fn touch(&mut self, stem: &str) {
         self.tick += 1;
         let tick = self.tick;
         if let Some((_, t)) = self.entries.get_mut(stem) {
@@ -59,15 +63,37 @@ impl Index {
         }
     }
 
-    fn insert(&mut self, stem: String, size: u64) {
-        self.remove(&stem);
+    /// Add (or replace) `stem` as the most recently used.
+    pub(super) fn insert(&mut self, stem: String, size: u64) {
         self.tick += 1;
-        self.order.insert(self.tick, stem.clone());
-        self.entries.insert(stem, (size, self.tick));
+        let tick = self.tick;
+        self.insert_at(stem, size, tick);
+    }
+
+    /// Add (or replace) `stem` with recency `tick` (which must not be in use).
+    pub(super) fn insert_at(&mut self, stem: String, size: u64, tick: u64) {
+        self.remove(&stem);
+        self.order.insert(tick, stem.clone());
+        self.entries.insert(stem, (size, tick));
         self.total += size;
     }
 
-    fn remove(&mut self, stem: &str) -> bool {
+    /// Least recently used entries to remove until the total fits `max_bytes`, taken out of
+    /// the index.
+    pub(super) fn victims(&mut self, max_bytes: u64) -> Vec<String> {
+        let mut victims = Vec::new();
+        while self.total > max_bytes {
+            let Some((_, stem)) = self.order.pop_first() else { break };
+            if let Some((size, _)) = self.entries.remove(&stem) {
+                self.total = self.total.saturating_sub(size);
+            }
+            victims.push(stem);
+        }
+        victims
+    }
+
+    /// Forget `stem`; true when it was there.
+    pub(super) fn remove(&mut self, stem: &str) -> bool {
         match self.entries.remove(stem) {
             Some((size, t)) => {
                 self.order.remove(&t);
@@ -199,17 +225,7 @@ impl DiskStore {
 
     /// Remove least recently used entries until the total fits the bound.
     fn evict(&self) {
-        let mut victims = Vec::new();
-        {
-            let mut index = self.lock();
-            while index.total > self.max_bytes {
-                let Some((_, stem)) = index.order.pop_first() else { break };
-                if let Some((size, _)) = index.entries.remove(&stem) {
-                    index.total = index.total.saturating_sub(size);
-                }
-                victims.push(stem);
-            }
-        }
+        let victims = self.lock().victims(self.max_bytes);
         for stem in victims {
             // Removing a file a reader has open is fine on Unix; a reader that opens it after
             // this sees a miss.
@@ -240,8 +256,22 @@ fn write_atomically(tmp: &Path, path: &Path, header: &[u8], data: &[u8]) -> std:
     result
 }
 
+/// An entry in the stored format (`XFC1`, header length, header, bytes), or `None` when the
+/// header cannot be written.
+pub(super) fn encode(key: &str, entry: &Entry) -> Option<Vec<u8>> {
+    let header = serde_json::to_vec(&Header { key: key.to_string(), meta: entry.meta.clone() }).ok()?;
+    let len = u32::try_from(header.len()).ok()?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(MAGIC.len() + 4 + header.len() + entry.data.len()).ok()?;
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&entry.data);
+    Some(out)
+}
+
 /// An entry from file bytes, if they are one and belong to `key`.
-fn parse(bytes: &[u8], key: &str) -> Option<Entry> {
+pub(super) fn parse(bytes: &[u8], key: &str) -> Option<Entry> {
     let rest = bytes.strip_prefix(MAGIC)?;
     let (len, rest) = rest.split_first_chunk::<4>()?;
     let len = usize::try_from(u32::from_le_bytes(*len)).ok().filter(|l| *l <= MAX_HEADER)?;
@@ -253,11 +283,13 @@ fn parse(bytes: &[u8], key: &str) -> Option<Entry> {
     (header.key == key).then(|| Entry { meta: header.meta, data: data.to_vec() })
 }
 
-fn stem_of(key: &str) -> String {
+/// The file (or object) name of `key`: its SHA-256 in hex.
+pub(super) fn stem_of(key: &str) -> String {
     Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn is_stem(s: &str) -> bool {
+/// True for a name [`stem_of`] could have made.
+pub(super) fn is_stem(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

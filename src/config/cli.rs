@@ -67,6 +67,9 @@ pub enum Command {
         /// Media folder served by the local origin.
         #[arg(long)]
         media: Option<PathBuf>,
+        /// Serve Prometheus `/metrics` on this address (`server.metrics_listen`).
+        #[arg(long)]
+        metrics_listen: Option<String>,
     },
     /// Run one job without a server, through the same code as the daemon.
     Render {
@@ -87,6 +90,31 @@ pub enum Command {
         /// Output file.
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
+    },
+    /// Render several variants of one source from one decode (one GPU submission), e.g.
+    /// `xformd batch --source photos/a.jpg --variant w-300 --variant w-600,f-webp --out DIR`.
+    Batch {
+        /// Media folder.
+        #[arg(long)]
+        media: Option<PathBuf>,
+        /// Origin path of the source.
+        #[arg(long)]
+        source: String,
+        /// An ImageKit transformation string per variant (repeat the flag).
+        #[arg(long = "variant", required = true)]
+        variants: Vec<String>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Backend preference.
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendArg,
+        /// Accept header for f-auto.
+        #[arg(long, default_value = "image/jpeg")]
+        accept: String,
+        /// Print one JSON line per variant.
+        #[arg(long)]
+        json: bool,
     },
     /// Self-test: GPU adapter and pipelines, FFmpeg, codecs.
     Check,
@@ -113,7 +141,7 @@ pub enum Command {
         /// Input sizes, comma-separated: 720p, 1080p, 4k, 8k, 20mp or WxH.
         #[arg(long, default_value = "1080p,4k,20mp")]
         sizes: String,
-        /// Operations, comma-separated: resize, blur, sharpen, chain.
+        /// Operations, comma-separated: resize, blur, sharpen, chain, variants.
         #[arg(long, default_value = "resize,blur,sharpen,chain")]
         ops: String,
         /// Measured runs per case, after one warm-up.
@@ -154,11 +182,12 @@ impl Cli {
                 config.server.daemon_url.clone_from(daemon);
                 set(&mut config.server.http, http.clone());
             }
-            Command::Daemon { grpc, media } => {
+            Command::Daemon { grpc, media, metrics_listen } => {
                 set(&mut config.server.grpc, grpc.clone());
                 set(&mut config.media.root, media.clone());
+                set(&mut config.server.metrics_listen, metrics_listen.clone());
             }
-            Command::Render { media, .. } => set(&mut config.media.root, media.clone()),
+            Command::Render { media, .. } | Command::Batch { media, .. } => set(&mut config.media.root, media.clone()),
             Command::Check | Command::Config { .. } | Command::Translate { .. } | Command::Bench { .. } => {}
         }
     }

@@ -51,6 +51,13 @@ impl CpuBackend {
         self.pool.spawn(f);
     }
 
+    /// `f` over `items` in parallel on this backend's pool, results in input order (several
+    /// variants of one source, their encodes).
+    pub fn par_map<T: Send, R: Send>(&self, items: Vec<T>, f: impl Fn(T) -> R + Send + Sync) -> Vec<R> {
+        use rayon::iter::{IntoParallelIterator, ParallelIterator};
+        self.pool.install(|| items.into_par_iter().map(f).collect())
+    }
+
     /// Number of worker threads.
     pub fn threads(&self) -> usize {
         self.pool.current_num_threads()

@@ -14,6 +14,9 @@
 //! case), else a mid-chain readback. Layers are rendered by `exec::cpu::layer::render` (via
 //! the executor), clipped to the frame, uploaded and composited on the device.
 //!
+//! Several variants of one source share one upload and one submission (`variants`, through
+//! [`Backend::variants`]); [`GpuBackend::submissions`] counts queue submissions.
+//!
 //! Concurrency: the backend is shared by every job thread. wgpu's `Device` and `Queue` are
 //! `Sync`; each chain has its own encoder and waits only for its own submission; the buffer
 //! pool is a short-held mutex.
@@ -26,8 +29,9 @@ pub mod kernels;
 pub mod pipelines;
 pub mod pool;
 pub mod transfer;
+pub mod variants;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -57,6 +61,8 @@ pub struct GpuBackend {
     pool: BufferPool,
     /// Cleared by the device-lost callback; the daemon keeps serving on the CPU.
     healthy: Arc<AtomicBool>,
+    /// Queue submissions so far ([`GpuBackend::submissions`]).
+    submissions: AtomicU64,
 }
 
 impl GpuBackend {
@@ -78,6 +84,7 @@ impl GpuBackend {
             pipelines,
             pool: BufferPool::new(POOL_BUDGET),
             healthy,
+            submissions: AtomicU64::new(0),
         })
     }
 
@@ -112,7 +119,19 @@ impl GpuBackend {
     }
 
     fn gpu(&self) -> Gpu<'_> {
-        Gpu { device: &self.device, queue: &self.queue, pipelines: &self.pipelines, pool: &self.pool }
+        Gpu {
+            device: &self.device,
+            queue: &self.queue,
+            pipelines: &self.pipelines,
+            pool: &self.pool,
+            submissions: &self.submissions,
+        }
+    }
+
+    /// Queue submissions made so far by every chain: a plain job makes one; a timed run, a
+    /// mid-chain snapshot and a batch of variants say how many they make where they happen.
+    pub fn submissions(&self) -> u64 {
+        self.submissions.load(Ordering::Relaxed)
     }
 
     /// Bytes of idle device buffers kept for reuse.
@@ -269,5 +288,9 @@ impl Backend for GpuBackend {
 
     fn run(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> {
         self.run_chain(ops, &frame, ctx, false).map(|(f, _)| f)
+    }
+
+    fn variants(&self) -> Option<&dyn crate::exec::variants::VariantBackend> {
+        Some(self)
     }
 }

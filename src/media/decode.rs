@@ -5,7 +5,7 @@
 //! header is probed first (`probe`), so sizes over the limits are refused before a pixel
 //! buffer is allocated. JPEG goes through libjpeg-turbo (`jpeg`): strict about truncation,
 //! and able to decode at 1/2, 1/4 or 1/8 scale in the DCT domain (shrink-on-load). PNG, WebP
-//! and GIF (first frame) go through `image`, whose allocation limit is set as a second line
+//! and GIF (first frame; every frame: `animation`) go through `image`, whose allocation limit is set as a second line
 //! of defence. AVIF is decoded by FFmpeg in the pipeline (media may not import `video`).
 
 use std::io::Cursor;

@@ -10,7 +10,7 @@
 //! | WebP | libwebp (`webp`) | `q` | `lo-true` lossless; alpha kept |
 //! | AVIF | ravif through `image` | `q` | speed [`AVIF_SPEED`]; 8-bit; alpha kept |
 //! | PNG | `image` | — | 8-bit RGB or RGBA, fast deflate; `cp-true` keeps the ICC profile |
-//! | GIF | `image` | — | first frame, NeuQuant palette |
+//! | GIF | `image` | — | one frame, NeuQuant palette (animations: `animation`) |
 
 use std::io::Cursor;
 

@@ -304,6 +304,17 @@ impl Origin for HttpOrigin {
     fn local_path(&self, _path: &str) -> Option<std::path::PathBuf> {
         None
     }
+
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(super::ready_within(self.settings.timeout, "the web origin", async {
+            // A HEAD of the base URL through the same checks as a fetch: any HTTP answer (a
+            // 404 or 403 for the folder included) means the server is reachable.
+            let url = self.settings.base_url.clone();
+            self.check(&url)?;
+            self.client.head(url.clone()).send().await.map_err(|e| transport_error(&url, &e))?;
+            Ok(())
+        }))
+    }
 }
 
 #[cfg(test)]

@@ -66,4 +66,20 @@ impl Origin for LocalOrigin {
     fn local_path(&self, path: &str) -> Option<PathBuf> {
         self.resolve(path).ok()
     }
+
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(super::ready_within(super::READY_TIMEOUT, "the media folder", async {
+            let unready = |why: String| {
+                Error::new(ErrorKind::Unavailable, format!("media folder {}: {why}", self.root.display()))
+            };
+            let meta = tokio::fs::metadata(&self.root).await.map_err(|e| unready(e.to_string()))?;
+            if !meta.is_dir() {
+                return Err(unready("not a folder".into()));
+            }
+            // Listing needs read (and search) permission, which serving files needs too.
+            let mut rd = tokio::fs::read_dir(&self.root).await.map_err(|e| unready(e.to_string()))?;
+            rd.next_entry().await.map_err(|e| unready(e.to_string()))?;
+            Ok(())
+        }))
+    }
 }

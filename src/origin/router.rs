@@ -81,6 +81,35 @@ impl Origin for Router {
         let (origin, forwarded) = self.route(path)?;
         origin.local_path(&forwarded)
     }
+
+    /// Ready when every route's origin is; the checks run at once, so the whole takes about
+    /// as long as the slowest (each is bounded by `READY_TIMEOUT`).
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let mut set = tokio::task::JoinSet::new();
+            for r in &self.routes {
+                let (prefix, origin) = (r.prefix.clone(), r.origin.clone());
+                set.spawn(async move { (prefix, origin.ready().await) });
+            }
+            let mut failed = Vec::new();
+            while let Some(joined) = set.join_next().await {
+                match joined {
+                    Ok((_, Ok(()))) => {}
+                    Ok((prefix, Err(e))) => {
+                        let name = if prefix.is_empty() { "the default origin".to_string() } else { prefix };
+                        failed.push(format!("{name}: {}", e.message()));
+                    }
+                    Err(e) => failed.push(format!("readiness check failed: {e}")),
+                }
+            }
+            failed.sort();
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::new(crate::error::ErrorKind::Unavailable, failed.join("; ")))
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -115,8 +144,21 @@ mod tests {
         assert_eq!(get(&r, "/keep/a.jpg").await, "keep:/keep/a.jpg");
         assert_eq!(get(&r, "/a.jpg").await, "local:/a.jpg");
         assert!(r.add("nope", true, Arc::new(Echo("x"))).is_err());
+        assert!(r.ready().await.is_ok(), "origins without a check are ready");
         let a = r.fetch("/remote/a.jpg").await.unwrap().etag;
         let b = r.fetch("/a.jpg").await.unwrap().etag;
         assert_ne!(a, b, "validators of different origins must differ");
+    }
+
+    #[tokio::test]
+    async fn ready_names_the_origins_that_are_not() {
+        let missing = std::env::temp_dir().join(format!("xformd-missing-{}", std::process::id()));
+        let mut r = Router::new(Arc::new(crate::origin::LocalOrigin::new(missing)));
+        r.add("/web", true, Arc::new(Echo("web"))).unwrap();
+        let e = r.ready().await.unwrap_err();
+        assert!(e.message().starts_with("the default origin: media folder"), "{e}");
+        let here = tempfile::tempdir().unwrap();
+        r.add("/", false, Arc::new(crate::origin::LocalOrigin::new(here.path()))).unwrap();
+        assert!(r.ready().await.is_ok());
     }
 }

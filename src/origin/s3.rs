@@ -1,7 +1,7 @@
 //! S3-compatible object storage through `object_store`, plain keys or the Cloudinary backup
 //! layout.
 //!
-//! Owns: [`S3Origin`]. May import `error`, `config` (its `[[origins]]` entry), the sibling
+//! Owns: [`S3Origin`], [`S3Settings`] (the client builder the object-store cache reuses). May import `error`, `config` (its `[[origins]]` entry), the sibling
 //! [`super::backup`] path logic and the parent's trait; object_store stays in this file (and
 //! the cache's object-store option).
 //!
@@ -19,6 +19,47 @@ use object_store::{ClientOptions, ObjectStore, ObjectStoreExt};
 use super::{backup, BoxFuture, Fetched, Origin};
 use crate::config::OriginConfig;
 use crate::error::{Error, ErrorKind, Result};
+
+/// How to reach one bucket: what `[[origins]]` (kind `s3`) and `[cache.object_store]` share.
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    /// Endpoint URL; empty = AWS.
+    pub endpoint: String,
+    /// Bucket.
+    pub bucket: String,
+    /// Region.
+    pub region: String,
+    /// Access key id; empty = `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// Secret access key; empty = `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: String,
+    /// Virtual-hosted-style requests instead of path-style.
+    pub virtual_hosted_style: bool,
+    /// Connect and request timeout of the HTTP client.
+    pub timeout: Duration,
+}
+
+impl S3Settings {
+    /// The client: the AWS environment first, then the settings that are not empty.
+    /// `key` names the configuration entry in errors.
+    pub fn build(&self, key: &str) -> Result<object_store::aws::AmazonS3> {
+        let mut b = AmazonS3Builder::from_env()
+            .with_bucket_name(&self.bucket)
+            .with_region(&self.region)
+            .with_virtual_hosted_style_request(self.virtual_hosted_style)
+            .with_client_options(ClientOptions::new().with_timeout(self.timeout).with_connect_timeout(self.timeout));
+        if !self.endpoint.is_empty() {
+            b = b.with_endpoint(&self.endpoint).with_allow_http(self.endpoint.starts_with("http://"));
+        }
+        if !self.access_key_id.is_empty() {
+            b = b.with_access_key_id(&self.access_key_id);
+        }
+        if !self.secret_access_key.is_empty() {
+            b = b.with_secret_access_key(&self.secret_access_key);
+        }
+        b.build().map_err(|e| Error::invalid(key, &self.bucket, e))
+    }
+}
 
 /// A bucket (or any `object_store` store).
 #[derive(Debug, Clone)]
@@ -47,21 +88,16 @@ impl S3Origin {
     /// From a `[[origins]]` entry; `max_bytes` is already capped by the limits.
     pub fn from_config(o: &OriginConfig, max_bytes: u64) -> Result<S3Origin> {
         let timeout = Duration::from_millis(o.timeout_ms.max(1));
-        let mut b = AmazonS3Builder::from_env()
-            .with_bucket_name(&o.bucket)
-            .with_region(&o.region)
-            .with_virtual_hosted_style_request(o.virtual_hosted_style)
-            .with_client_options(ClientOptions::new().with_timeout(timeout).with_connect_timeout(timeout));
-        if !o.endpoint.is_empty() {
-            b = b.with_endpoint(&o.endpoint).with_allow_http(o.endpoint.starts_with("http://"));
+        let store = S3Settings {
+            endpoint: o.endpoint.clone(),
+            bucket: o.bucket.clone(),
+            region: o.region.clone(),
+            access_key_id: o.access_key_id.clone(),
+            secret_access_key: o.secret_access_key.clone(),
+            virtual_hosted_style: o.virtual_hosted_style,
+            timeout,
         }
-        if !o.access_key_id.is_empty() {
-            b = b.with_access_key_id(&o.access_key_id);
-        }
-        if !o.secret_access_key.is_empty() {
-            b = b.with_secret_access_key(&o.secret_access_key);
-        }
-        let store = b.build().map_err(|e| Error::invalid("origins.bucket", &o.bucket, e))?;
+        .build("origins.bucket")?;
         let cloud = Some(o.cloudinary_backup.clone()).filter(|c| !c.is_empty());
         Ok(S3Origin::new(Arc::new(store), &o.bucket_prefix, cloud, max_bytes, timeout))
     }
@@ -134,6 +170,19 @@ impl Origin for S3Origin {
 
     fn local_path(&self, _path: &str) -> Option<std::path::PathBuf> {
         None
+    }
+
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(super::ready_within(self.timeout, "the bucket", async {
+            // One LIST page under the prefix: fails for a missing bucket, bad credentials or
+            // an unreachable endpoint; an empty prefix is still ready.
+            let prefix = Some(ObjectPath::from(self.prefix.as_str())).filter(|_| !self.prefix.is_empty());
+            let mut listing = self.store.list(prefix.as_ref());
+            match tokio_stream::StreamExt::next(&mut listing).await {
+                None | Some(Ok(_)) => Ok(()),
+                Some(Err(e)) => Err(store_error(&self.prefix, e)),
+            }
+        }))
     }
 }
 

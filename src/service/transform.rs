@@ -29,7 +29,7 @@ impl TransformerService {
     }
 }
 
-fn backend_pref(b: i32) -> Result<BackendPref, Status> {
+pub(super) fn backend_pref(b: i32) -> Result<BackendPref, Status> {
     match pb::Backend::try_from(b) {
         Ok(pb::Backend::Auto) => Ok(BackendPref::Auto),
         Ok(pb::Backend::Cpu) => Ok(BackendPref::Cpu),
@@ -63,7 +63,28 @@ impl pb::transformer_server::Transformer for TransformerService {
             accept: req.accept,
             hints: Hints { width: req.hint_width, dpr: req.hint_dpr },
         };
-        let out = transform(&self.app, input).await.map_err(|e| status_from_error(&e))?;
+        let out = match transform(&self.app, input).await {
+            Ok(out) => out,
+            Err(e) => {
+                if let Some(m) = &self.app.rpc_metrics {
+                    m.request(e.kind().http_status(), "grpc", "none");
+                }
+                return Err(status_from_error(&e));
+            }
+        };
+        if let Some(m) = &self.app.rpc_metrics {
+            // Daemon-only mode: nobody else sees these timings (see `App::with_rpc_metrics`).
+            m.request(200, "grpc", out.backend.as_str());
+            let t = &out.timings;
+            for (stage, ms) in
+                [("fetch", t.fetch_ms), ("decode", t.decode_ms), ("process", t.process_ms), ("encode", t.encode_ms)]
+            {
+                m.stage_ms(stage, ms);
+            }
+            if let Some(reason) = &out.fallback_reason {
+                m.fallback(reason);
+            }
+        }
         tracing::info!(backend = out.backend.as_str(), width = out.width, height = out.height, "transformed");
         Ok(Response::new(pb::TransformResponse {
             data: out.data,
@@ -105,6 +126,13 @@ impl pb::transformer_server::Transformer for TransformerService {
         request: Request<pb::TranslateRequest>,
     ) -> Result<Response<pb::TranslateResponse>, Status> {
         Ok(Response::new(super::translate::translate_rpc(request.get_ref())))
+    }
+
+    async fn transform_variants(
+        &self,
+        request: Request<pb::TransformVariantsRequest>,
+    ) -> Result<Response<pb::TransformVariantsResponse>, Status> {
+        super::variants::transform_variants(&self.app, request.into_inner()).await
     }
 
     type CutVideoStream = Pin<Box<dyn Stream<Item = Result<pb::VideoChunk, Status>> + Send>>;

@@ -13,6 +13,11 @@
 //! * [`Chain::upload_frame`]: extra pixels made on the CPU (layers, blurred backgrounds) go up
 //!   into the same encoder.
 //!
+//! For several variants of one source (child `outputs`: `Chain::restart`,
+//! `Chain::record_output`, `Chain::finish_outputs`): one upload, every variant's ops recorded
+//! into the same encoder from the shared source pixels, one submit, one readback per output
+//! (`gpu::variants`).
+//!
 //! With timing on ([`Chain::upload`]'s `timed`), the chain submits and waits after the upload
 //! and again after the op dispatches, so [`GpuTimings`] splits upload / kernels / readback.
 //! That costs two extra syncs; the daemon never asks for it, only `xformd bench` does.
@@ -20,6 +25,9 @@
 //! Every buffer comes from, and goes back to, the backend's [`BufferPool`] once the chain's
 //! last submission completed.
 
+pub mod outputs;
+
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytemuck::{Pod, Zeroable};
@@ -66,6 +74,8 @@ pub struct Gpu<'a> {
     pub pipelines: &'a Pipelines,
     /// Reusable buffers.
     pub pool: &'a BufferPool,
+    /// Queue submissions made so far (`GpuBackend::submissions`).
+    pub submissions: &'a AtomicU64,
 }
 
 /// A chain being recorded: the encoder and the current device frame.
@@ -234,6 +244,7 @@ impl<'a> Chain<'a> {
     fn submit(&mut self) -> wgpu::SubmissionIndex {
         let next = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("chain") });
         let done = std::mem::replace(&mut self.encoder, next);
+        self.gpu.submissions.fetch_add(1, Ordering::Relaxed);
         self.gpu.queue.submit([done.finish()])
     }
 

@@ -28,6 +28,18 @@ fn opt_dim(field: &str, d: &Option<pb::Dim>) -> Result<Option<Dim>> {
     d.as_ref().map(|d| dim(field, d)).transpose()
 }
 
+/// A position or padding: unlike a size, zero pixels is a valid value (`lx-0`, `pa-0`).
+fn offset(field: &str, d: &pb::Dim) -> Result<Dim> {
+    match &d.value {
+        Some(pb::dim::Value::Px(0)) => Ok(Dim::Px(0)),
+        _ => dim(field, d),
+    }
+}
+
+fn opt_offset(field: &str, d: &Option<pb::Dim>) -> Result<Option<Dim>> {
+    d.as_ref().map(|d| offset(field, d)).transpose()
+}
+
 fn color(field: &str, c: &pb::Color) -> Result<Color> {
     if c.rgb > 0xFF_FFFF {
         return Err(bad(field, c.rgb));
@@ -96,10 +108,10 @@ fn resize(r: &pb::Resize) -> Result<Resize> {
             .transpose()?,
         crop,
         focus: r.focus.as_ref().map(|f| focus("fo", f)).transpose()?,
-        x: opt_dim("x", &r.x)?,
-        y: opt_dim("y", &r.y)?,
-        xc: opt_dim("xc", &r.xc)?,
-        yc: opt_dim("yc", &r.yc)?,
+        x: opt_offset("x", &r.x)?,
+        y: opt_offset("y", &r.y)?,
+        xc: opt_offset("xc", &r.xc)?,
+        yc: opt_offset("yc", &r.yc)?,
         zoom: r.zoom,
     })
 }
@@ -129,7 +141,7 @@ fn text_style(s: &pb::TextStyle) -> Result<TextStyle> {
             other => return Err(bad("ia", other)),
         },
         max_width: opt_dim("w", &s.max_width)?,
-        padding: s.padding.iter().map(|d| dim("pa", d)).collect::<Result<_>>()?,
+        padding: s.padding.iter().map(|d| offset("pa", d)).collect::<Result<_>>()?,
         alpha: s.alpha.map(|a| u8_field("al", a)).transpose()?,
         bold: s.bold,
         italic: s.italic,
@@ -158,10 +170,10 @@ fn layer(l: &pb::Layer, depth: u32) -> Result<Layer> {
         kind,
         steps: l.steps.iter().map(|s| step(s, depth + 1)).collect::<Result<_>>()?,
         position: LayerPosition {
-            x: opt_dim("lx", &p.x)?,
-            y: opt_dim("ly", &p.y)?,
-            xc: opt_dim("lxc", &p.xc)?,
-            yc: opt_dim("lyc", &p.yc)?,
+            x: opt_offset("lx", &p.x)?,
+            y: opt_offset("ly", &p.y)?,
+            xc: opt_offset("lxc", &p.xc)?,
+            yc: opt_offset("lyc", &p.yc)?,
             focus: p.focus.as_ref().map(|f| focus("lfo", f)).transpose()?,
             x_negative: p.x_negative,
             y_negative: p.y_negative,

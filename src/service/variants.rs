@@ -1,0 +1,69 @@
+//! The `TransformVariants` RPC: proto jobs → `pipeline::variants` → proto outputs. No pixel
+//! logic here.
+//!
+//! Owns: [`transform_variants`]. Jobs with an empty source take the request's shared source;
+//! the pipeline refuses jobs naming different sources (`InvalidArgument` on `source`).
+//!
+//! May import: `pipeline`, `app`, `job`, `error`, `exec::Hints`; tonic.
+
+use tonic::{Response, Status};
+
+use super::convert::{job_from_proto, status_from_error};
+use super::proto as pb;
+use super::transform::backend_pref;
+use crate::app::App;
+use crate::error::Error;
+use crate::exec::Hints;
+use crate::job::BackendPref;
+use crate::pipeline::variants::{variants, VariantsInput};
+use crate::pipeline::TransformOutput;
+
+/// Serve one `TransformVariants` call on `app`.
+pub async fn transform_variants(
+    app: &App,
+    req: pb::TransformVariantsRequest,
+) -> Result<Response<pb::TransformVariantsResponse>, Status> {
+    if req.jobs.is_empty() {
+        return Err(status_from_error(&Error::invalid("jobs", "", "at least one variant is required")));
+    }
+    let mut jobs = Vec::with_capacity(req.jobs.len().min(crate::exec::variants::MAX_VARIANTS + 1));
+    for mut wire in req.jobs {
+        if wire.source.is_empty() {
+            wire.source.clone_from(&req.source);
+        }
+        jobs.push(job_from_proto(&wire).map_err(|e| status_from_error(&e))?);
+    }
+    let mut backend = backend_pref(req.backend)?;
+    if backend == BackendPref::Auto {
+        backend = match app.config.backend.default.as_str() {
+            "cpu" => BackendPref::Cpu,
+            "gpu" => BackendPref::Gpu,
+            _ => BackendPref::Auto,
+        };
+    }
+    let input =
+        VariantsInput { jobs, backend, accept: req.accept, hints: Hints { width: req.hint_width, dpr: req.hint_dpr } };
+    let outs = variants(app, input).await.map_err(|e| status_from_error(&e))?;
+    tracing::info!(variants = outs.len(), "transformed variants");
+    Ok(Response::new(pb::TransformVariantsResponse { outputs: outs.into_iter().map(response).collect() }))
+}
+
+/// One output as `Transform` would answer it.
+fn response(out: TransformOutput) -> pb::TransformResponse {
+    pb::TransformResponse {
+        data: out.data,
+        content_type: out.mime.to_string(),
+        width: out.width,
+        height: out.height,
+        backend: out.backend.as_str().to_string(),
+        fallback_reason: out.fallback_reason.unwrap_or_default(),
+        timings: Some(pb::StageTimings {
+            fetch_ms: out.timings.fetch_ms,
+            decode_ms: out.timings.decode_ms,
+            process_ms: out.timings.process_ms,
+            encode_ms: out.timings.encode_ms,
+        }),
+        format_negotiated: out.negotiated,
+        canonical: String::new(),
+    }
+}
