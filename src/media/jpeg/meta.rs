@@ -1,0 +1,182 @@
+//! The JPEG marker walk: EXIF orientation, the EXIF block itself and an embedded ICC
+//! profile (libjpeg-turbo reads none of these for us), and the upright EXIF copy.
+//!
+//! Owns: [`read_meta`], [`exif_orientation`], [`exif_upright`], ICC chunk reassembly. May
+//! import the parent's [`JpegMeta`] and marker headers; std only.
+
+use super::{JpegMeta, EXIF_HEADER, ICC_HEADER};
+
+/// Walk the marker segments up to the first scan. Malformed segments end the walk quietly:
+/// the decoder proper reports corrupt data, this only collects optional metadata.
+pub fn read_meta(bytes: &[u8]) -> JpegMeta {
+    let mut meta = JpegMeta { orientation: 1, ..JpegMeta::default() };
+    let mut icc_chunks: Vec<(u8, u8, &[u8])> = Vec::new();
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            break;
+        }
+        let marker = bytes[i + 1];
+        if marker == 0xFF {
+            i += 1; // fill byte
+            continue;
+        }
+        if marker == 0xD8 || marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+            i += 2;
+            continue;
+        }
+        if marker == 0xDA || marker == 0xD9 {
+            break;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        let Some(payload) = len.checked_sub(2).and_then(|l| bytes.get(i + 4..i + 4 + l)) else {
+            break;
+        };
+        match marker {
+            0xE1 if meta.exif.is_none() && payload.starts_with(EXIF_HEADER) => {
+                meta.orientation = exif_orientation(payload).map_or(1, |(o, _)| o);
+                meta.exif = Some(payload.to_vec());
+            }
+            0xE2 if payload.len() > ICC_HEADER.len() + 2 && payload.starts_with(ICC_HEADER) => {
+                let at = ICC_HEADER.len();
+                icc_chunks.push((payload[at], payload[at + 1], &payload[at + 2..]));
+            }
+            0xEE if payload.starts_with(b"Adobe") => meta.adobe = true,
+            _ => {}
+        }
+        i += 2 + len;
+    }
+    meta.icc = assemble_icc(&mut icc_chunks);
+    meta
+}
+
+/// Join ICC chunks in sequence order; `None` when a chunk is missing or counts disagree.
+fn assemble_icc(chunks: &mut [(u8, u8, &[u8])]) -> Option<Vec<u8>> {
+    let count = chunks.first()?.1;
+    if chunks.len() != usize::from(count) || chunks.iter().any(|c| c.1 != count) {
+        return None;
+    }
+    chunks.sort_by_key(|c| c.0);
+    if chunks.iter().enumerate().any(|(k, c)| usize::from(c.0) != k + 1) {
+        return None;
+    }
+    Some(chunks.iter().flat_map(|c| c.2.iter().copied()).collect())
+}
+
+/// The orientation tag of an APP1 payload (`Exif\0\0` + TIFF), with the byte offset of its
+/// 16-bit value inside `app1` (so a copy can be rewritten to 1 after the pixels were turned).
+/// `None` when there is no valid tag (values outside 1–8 are ignored, as browsers do).
+pub fn exif_orientation(app1: &[u8]) -> Option<(u8, usize)> {
+    let tiff = app1.strip_prefix(EXIF_HEADER)?;
+    let base = EXIF_HEADER.len();
+    let le = match tiff.get(0..4)? {
+        b"II*\0" => true,
+        b"MM\0*" => false,
+        _ => return None,
+    };
+    let u16_at = |o: usize| -> Option<u16> {
+        let b = tiff.get(o..o + 2)?;
+        Some(if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) })
+    };
+    let u32_at = |o: usize| -> Option<u32> {
+        let b = tiff.get(o..o + 4)?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Some(if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let count = usize::from(u16_at(ifd)?);
+    for k in 0..count {
+        let entry = ifd.checked_add(2 + k * 12)?;
+        if u16_at(entry)? == 0x0112 {
+            // SHORT (3), count 1: the value sits in the first two bytes of the value field.
+            if u16_at(entry + 2)? != 3 {
+                return None;
+            }
+            let v = u16_at(entry + 8)?;
+            return u8::try_from(v).ok().filter(|v| (1..=8).contains(v)).map(|v| (v, base + entry + 8));
+        }
+    }
+    None
+}
+
+/// A copy of an APP1 EXIF payload whose orientation says "as stored" (1): the pixels are
+/// already turned, and a viewer must not turn them again.
+pub fn exif_upright(app1: &[u8]) -> Vec<u8> {
+    let mut out = app1.to_vec();
+    if let Some((_, at)) = exif_orientation(app1) {
+        let le = out.get(EXIF_HEADER.len()) == Some(&b'I');
+        let one = if le { 1u16.to_le_bytes() } else { 1u16.to_be_bytes() };
+        if let Some(slot) = out.get_mut(at..at + 2) {
+            slot.copy_from_slice(&one);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::encode::push_segment;
+    use super::*;
+
+    /// An APP1 payload with one IFD0 entry: orientation `o`, in either byte order.
+    fn app1(o: u16, le: bool) -> Vec<u8> {
+        let mut v = EXIF_HEADER.to_vec();
+        type Writers = (fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]);
+        let (w16, w32): Writers =
+            if le { (u16::to_le_bytes, u32::to_le_bytes) } else { (u16::to_be_bytes, u32::to_be_bytes) };
+        v.extend_from_slice(if le { b"II*\0" } else { b"MM\0*" });
+        v.extend_from_slice(&w32(8));
+        v.extend_from_slice(&w16(1));
+        v.extend_from_slice(&w16(0x0112));
+        v.extend_from_slice(&w16(3));
+        v.extend_from_slice(&w32(1));
+        v.extend_from_slice(&w16(o));
+        v.extend_from_slice(&[0, 0]);
+        v.extend_from_slice(&w32(0));
+        v
+    }
+
+    #[test]
+    fn reads_orientation_in_both_byte_orders() {
+        for o in 1..=8 {
+            assert_eq!(exif_orientation(&app1(o, true)).map(|x| x.0), Some(u8::try_from(o).unwrap()));
+            assert_eq!(exif_orientation(&app1(o, false)).map(|x| x.0), Some(u8::try_from(o).unwrap()));
+        }
+        assert_eq!(exif_orientation(&app1(9, true)), None);
+        assert_eq!(exif_orientation(&app1(0, false)), None);
+    }
+
+    #[test]
+    fn truncated_exif_is_ignored_not_a_panic() {
+        let full = app1(6, true);
+        for cut in 0..full.len() {
+            let _ = exif_orientation(&full[..cut]);
+        }
+        assert_eq!(exif_orientation(b"Exif\0\0II*\0\xff\xff\xff\xff"), None);
+    }
+
+    #[test]
+    fn upright_copy_says_one() {
+        for le in [true, false] {
+            let up = exif_upright(&app1(6, le));
+            assert_eq!(exif_orientation(&up).map(|x| x.0), Some(1));
+        }
+    }
+
+    #[test]
+    fn marker_walk_finds_exif_and_icc() {
+        let mut jpeg = vec![0xFF, 0xD8];
+        push_segment(&mut jpeg, 0xE1, &[&app1(8, false)]);
+        push_segment(&mut jpeg, 0xE2, &[ICC_HEADER, &[2, 2], b"def"]);
+        push_segment(&mut jpeg, 0xE2, &[ICC_HEADER, &[1, 2], b"abc"]);
+        jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 2, 0xFF, 0xD9]);
+        let m = read_meta(&jpeg);
+        assert_eq!(m.orientation, 8);
+        assert_eq!(m.icc.as_deref(), Some(&b"abcdef"[..]));
+        assert!(!m.adobe);
+        // Every prefix walks without panicking.
+        for cut in 0..jpeg.len() {
+            let _ = read_meta(&jpeg[..cut]);
+        }
+    }
+}
