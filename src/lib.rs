@@ -30,6 +30,7 @@
 //! | `service` | `pipeline`, `app`, `job`, `error`, `media` (probe), `url::cloudinary` (the Translate RPC only) |
 //! | `frontend` | `url`, `job`, `error`, `service` (client and convert only) |
 //! | `batch` | `app`, `config`, `pipeline`, `url`, `job`, `exec` (hints), `error` |
+//! | `cli` | `app`, `url::cloudinary`, `report`, `media` (codec list), `video` (self-test), `error` |
 //!
 //! `tests/architecture.rs` checks these rules against the `use` lines in `src/`.
 
@@ -37,6 +38,7 @@ pub mod app;
 pub mod batch;
 pub mod bench;
 pub mod cache;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod exec;

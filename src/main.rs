@@ -80,16 +80,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { .. } => runtime()?.block_on(serve(config, true, true)),
         Command::Daemon { .. } => runtime()?.block_on(serve(config, true, false)),
         Command::Front { .. } => runtime()?.block_on(serve(config, false, true)),
-        Command::Render { backend, accept, json, url_path, output, .. } => {
-            runtime()?.block_on(render(config, *backend, accept, *json, url_path, output))
+        Command::Render { delivery, json, url_path, output, .. } => {
+            runtime()?.block_on(render(config, delivery.backend, &delivery.accept, *json, url_path, output))
         }
-        Command::Batch { source, variants, out, backend, accept, json, .. } => {
+        Command::Batch { source, variants, out, delivery, json, .. } => {
             let args = xformd::batch::BatchArgs {
                 source: source.clone(),
                 variants: variants.clone(),
                 out: out.clone(),
-                backend: backend_pref(*backend),
-                accept: accept.clone(),
+                backend: backend_pref(delivery.backend),
+                accept: delivery.accept.clone(),
             };
             match runtime()?.block_on(xformd::batch::run(config, &args)) {
                 Ok(lines) => {
@@ -117,7 +117,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = cloudinary::Options { keep_types: *keep_types || config.frontend.keep_types };
             match report {
                 Some(file) => translate_report(file.as_deref(), &opts, *json),
-                None => translate_lines(paths, &opts),
+                None => {
+                    let out = std::io::BufWriter::new(std::io::stdout().lock());
+                    xformd::cli::translate::translate_lines(paths, &opts, std::io::stdin().lock(), out)?;
+                    Ok(ExitCode::SUCCESS)
+                }
             }
         }
         Command::Config { what: ConfigCommand::Dump } => {
@@ -329,50 +333,7 @@ async fn render_video(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One output line per input path: `tr=<ImageKit>\tpath=<forwarded>`, or `error=<reason>`.
-fn translate_line(input: &str, opts: &cloudinary::Options) -> String {
-    let trimmed = input.trim_end_matches(['\r', '\n']);
-    if trimmed.trim().is_empty() {
-        return "error=empty input".to_string();
-    }
-    if trimmed.chars().any(char::is_control) {
-        return "error=control characters in path".to_string();
-    }
-    let t = cloudinary::translate(trimmed, opts);
-    format!("tr={}\tpath={}", t.tr, t.path)
-}
-
-fn translate_lines(paths: &[String], opts: &cloudinary::Options) -> anyhow::Result<ExitCode> {
-    use std::io::{BufRead, Write};
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if paths.is_empty() {
-        // Line by line, flushing each answer, so the command can sit in a pipe and answer
-        // one request at a time.
-        let stdin = std::io::stdin();
-        let mut buf = Vec::new();
-        let mut input = stdin.lock();
-        loop {
-            buf.clear();
-            if input.read_until(b'\n', &mut buf)? == 0 {
-                break;
-            }
-            let line = match std::str::from_utf8(&buf) {
-                Ok(l) => translate_line(l, opts),
-                Err(_) => "error=not UTF-8".to_string(),
-            };
-            writeln!(out, "{line}")?;
-            out.flush()?;
-        }
-    } else {
-        for p in paths {
-            writeln!(out, "{}", translate_line(p, opts))?;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
+/// `translate --report [FILE]`: the migration report over FILE's lines (stdin without FILE).
 fn translate_report(
     file: Option<&std::path::Path>,
     opts: &cloudinary::Options,
@@ -385,12 +346,7 @@ fn translate_report(
         }
         None => Box::new(std::io::stdin().lock()),
     };
-    let mut report = xformd::report::Report::new();
-    for line in reader.split(b'\n') {
-        let line = line?;
-        report.add(&String::from_utf8_lossy(&line), opts);
-    }
-    let text = if json { serde_json::to_string_pretty(&report.to_json())? } else { report.to_markdown() };
+    let text = xformd::cli::translate::translate_report(reader, opts, json)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
     Ok(ExitCode::SUCCESS)
@@ -412,35 +368,10 @@ fn one_line(e: &xformd::Error) -> String {
 }
 
 fn check(config: Config) -> anyhow::Result<ExitCode> {
-    let mut ok = true;
     let app = App::new(config.clone())?;
-    match &app.gpu {
-        GpuStatus::Ready { adapter, api, pipelines } => {
-            println!("gpu: ok  adapter=\"{adapter}\" api={api} pipelines={pipelines}");
-        }
-        GpuStatus::Disabled => println!("gpu: disabled"),
-        GpuStatus::Unavailable(why) => {
-            println!("gpu: unavailable ({why}); jobs run on the CPU backend");
-            if std::env::var("XFORMD_GPU_TESTS").is_ok_and(|v| v == "1" || v == "yes") {
-                ok = false;
-            }
-        }
+    let report = xformd::cli::check::self_test(&app, &config.media.root);
+    for line in &report.lines {
+        println!("{line}");
     }
-    println!("cpu: ok  threads={}", app.executor.cpu().threads());
-    #[cfg(feature = "video")]
-    match xformd::video::FfmpegBackend::new(app.limits) {
-        // `new` opens libavformat/libavcodec and checks every encoder a cut may need.
-        Ok(_) => println!("ffmpeg: ok  encoders libx264 aac libvpx-vp9 libopus present"),
-        Err(e) => {
-            println!("ffmpeg: missing ({e})");
-            ok = false;
-        }
-    }
-    #[cfg(not(feature = "video"))]
-    println!("ffmpeg: disabled (built without the `video` feature)");
-    for (name, ok_codec) in xformd::media::encode::available() {
-        println!("codec {name}: {}", if ok_codec { "ok" } else { "missing" });
-    }
-    println!("media: {}", config.media.root.display());
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

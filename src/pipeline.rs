@@ -7,12 +7,16 @@
 //! pixel work runs on the CPU backend's rayon pool and comes back through a oneshot). Never
 //! tonic, axum or `url`. AVIF sources are decoded by `video`'s FFmpeg thumbnail at t = 0
 //! (media may not import `video`); JPEG sources are shrunk on load towards the first step's
-//! resize (`decode_source`).
+//! resize (`source::decode_source`). The cache lookup around the render is in `cached`.
 
 #[cfg(feature = "video")]
 pub mod video;
 // Animated GIF/WebP in → animated GIF/WebP out (issue #7).
 mod animated;
+// The rendered-variant cache around `render`.
+mod cached;
+// Decoding a fetched source (shrink-on-load JPEG, AVIF through FFmpeg).
+mod source;
 // Several variants of one source from one decode (pre-rendering, issue #4).
 pub mod variants;
 
@@ -23,11 +27,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::exec::{BackendKind, Hints, LayerSource};
 use crate::job::{BackendPref, Format, Job};
 use crate::limits::Limits;
-use crate::media::decode::{decode, decode_with, DecodeOptions, Decoded};
+use crate::media::decode::{decode, DecodeOptions, Decoded};
 use crate::media::encode::{encode_with, EncodeOptions, Metadata};
-use crate::media::probe::{probe, SourceFormat, SourceInfo};
 use crate::media::Frame;
-use crate::plan::{self, PlanOp, StepInput};
+use cached::cached_render;
+use source::{decode_avif, decode_source, source_format};
 
 /// Default JPEG/WebP/AVIF quality (ImageKit's documented default).
 pub const DEFAULT_QUALITY: u8 = 80;
@@ -189,84 +193,6 @@ async fn render(
     Ok(out)
 }
 
-// ── Rendered-variant cache ─────────────────────────────────────────────────────────────
-// Looked up after the fetch (the source's validator is part of the key) and before the
-// render (a hit gives its admission permit back at once); stored after a successful render. Identical concurrent
-// requests render once (`Cache::get_or_render` coalesces them).
-
-/// The cache key: everything that changes the output bytes. The canonical job; for `f-auto`
-/// the formats `Accept` negotiates to (with and without alpha, so two headers that negotiate
-/// alike share entries); the backend preference (GPU and CPU output differ within tolerance);
-/// client hints (`w-auto`, `dpr-auto`); the source's validator.
-/// Not covered: overlay images' own validators (a changed overlay file is served stale until
-/// the main source changes or the entry is evicted).
-fn cache_key(input: &TransformInput, etag: &str) -> String {
-    let accept = match input.job.output.format {
-        None | Some(Format::Auto) => {
-            format!("{:?}/{:?}", negotiate(&input.accept, false), negotiate(&input.accept, true))
-        }
-        Some(_) => String::new(),
-    };
-    let hints = &input.hints;
-    format!(
-        "{}|accept={accept}{}|backend={:?}|hints={:?},{:?}|src={etag}",
-        crate::job::canonical::render(&input.job),
-        animated::cache_key_part(&input.job, &input.accept),
-        input.backend,
-        hints.width,
-        hints.dpr,
-    )
-}
-
-async fn cached_render(
-    app: &App,
-    cache: &crate::cache::Cache,
-    input: TransformInput,
-    fetched: crate::origin::Fetched,
-    fetch_ms: f64,
-    permit: tokio::sync::OwnedSemaphorePermit,
-) -> Result<TransformOutput> {
-    use crate::cache::{Entry, EntryMeta, Lookup};
-    let key = cache_key(&input, &fetched.etag);
-    // The request that renders keeps its full output (backend report, timings).
-    let mut rendered: Option<TransformOutput> = None;
-    let (entry, lookup) = cache
-        .get_or_render(&key, || async {
-            let out = render(app, input, fetched.bytes, fetch_ms, permit).await?;
-            let entry = Entry {
-                meta: EntryMeta {
-                    content_type: out.mime.to_string(),
-                    width: out.width,
-                    height: out.height,
-                    backend: out.backend.as_str().to_string(),
-                    negotiated: out.negotiated,
-                },
-                data: out.data.clone(),
-            };
-            rendered = Some(out);
-            Ok(entry)
-        })
-        .await?;
-    if let (Lookup::Miss, Some(out)) = (lookup, rendered) {
-        return Ok(out);
-    }
-    let m = &entry.meta;
-    let mime = [Format::Jpeg, Format::Png, Format::Webp, Format::Avif, Format::Gif, Format::Mp4, Format::Webm]
-        .into_iter()
-        .find_map(|f| f.mime().filter(|mime| *mime == m.content_type))
-        .unwrap_or("application/octet-stream");
-    Ok(TransformOutput {
-        data: entry.data.clone(),
-        mime,
-        width: m.width,
-        height: m.height,
-        backend: if m.backend == "gpu" { BackendKind::Gpu } else { BackendKind::Cpu },
-        fallback_reason: None,
-        timings: Timings { fetch_ms, ..Timings::default() },
-        negotiated: m.negotiated,
-    })
-}
-
 /// Decode, run and encode on the calling (pool) thread.
 fn render_blocking(
     app: &App,
@@ -336,89 +262,6 @@ fn run_decoded(
         timings: Timings { fetch_ms: 0.0, decode_ms, process_ms, encode_ms },
         negotiated,
     })
-}
-
-/// The oriented size the first step's first op resizes to, when that op is a Resize and
-/// the step does not trim (trim measures the decoded pixels). Planned against the full
-/// source size exactly as the executor will plan it.
-fn first_resize_target(job: &Job, source: (u32, u32), hints: Hints, limits: &Limits) -> Option<(u32, u32)> {
-    let step = job.steps.first()?;
-    if step.trim.is_some_and(|t| t != crate::job::Trim::Off) {
-        return None;
-    }
-    let input = StepInput {
-        input: source,
-        current: source,
-        base: None,
-        trimmed: None,
-        hint_width: hints.width,
-        hint_dpr: hints.dpr,
-        opaque: true,
-    };
-    match plan::plan_step(step, &input, limits).ok()?.ops.first()? {
-        PlanOp::Resize { width, height, .. } => Some((*width, *height)),
-        _ => None,
-    }
-}
-
-/// Decode the source: JPEG shrunk on load towards the first resize, AVIF through FFmpeg
-/// (the `video` backend's thumbnail at t = 0), everything else through `media::decode`.
-fn decode_source(bytes: &[u8], limits: &Limits, job: &Job, hints: Hints, mut opts: DecodeOptions) -> Result<Decoded> {
-    let info = probe(bytes, limits)?;
-    match info.format {
-        SourceFormat::Avif => decode_avif(bytes, limits),
-        SourceFormat::Jpeg => {
-            opts.target = first_resize_target(job, info.oriented_size(), hints, limits);
-            decode_with(bytes, limits, &opts)
-        }
-        _ => decode_with(bytes, limits, &opts),
-    }
-}
-
-#[cfg(feature = "video")]
-fn decode_avif(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    use crate::video::VideoBackend;
-
-    /// Removes the temporary file however the decode ends.
-    struct TempFile(std::path::PathBuf);
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    // FFmpeg's demuxer reads files; the AVIF is at most `max_source_bytes`.
-    let name = format!("xformd-{}-{}.avif", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    let tmp = TempFile(std::env::temp_dir().join(name));
-    std::fs::write(&tmp.0, bytes).map_err(|e| Error::internal(format!("avif temp file: {e}")))?;
-    let backend = crate::video::FfmpegBackend::new(*limits)?;
-    let frame = backend.thumbnail(&tmp.0, 0.0, limits).map_err(|e| {
-        if e.kind() == ErrorKind::Internal {
-            return e;
-        }
-        Error::new(ErrorKind::Undecodable, format!("cannot decode AVIF source: {e}"))
-    })?;
-    limits.check_input(frame.width, frame.height)?;
-    let info = SourceInfo { format: SourceFormat::Avif, width: frame.width, height: frame.height, orientation: 1 };
-    Ok(Decoded { frame, info, shrink: 1, icc: None, exif: None })
-}
-
-#[cfg(not(feature = "video"))]
-fn decode_avif(_bytes: &[u8], _limits: &Limits) -> Result<Decoded> {
-    Err(Error::new(ErrorKind::Unsupported, "AVIF sources need the `video` feature (FFmpeg)"))
-}
-
-fn source_format(f: crate::media::probe::SourceFormat) -> Format {
-    use crate::media::probe::SourceFormat as S;
-    match f {
-        S::Png => Format::Png,
-        S::Webp => Format::Webp,
-        S::Gif => Format::Gif,
-        S::Avif => Format::Avif,
-        S::Jpeg | S::Video => Format::Jpeg,
-    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ("service", &["url::imagekit", "url::to_job", "exec::cpu", "exec::gpu", "frontend"], &["wgpu", "ffmpeg"]),
     ("frontend", &["exec", "media", "pipeline"], &["wgpu", "image", "rayon"]),
     ("batch", &["service", "frontend", "media"], &["wgpu", "tonic", "rayon"]),
+    ("cli", &["service", "frontend", "pipeline", "exec"], &["wgpu", "tonic", "axum"]),
 ];
 
 fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -13,17 +13,7 @@ use xformd::limits::Limits;
 use xformd::media::Frame;
 use xformd::plan::{Anchor, Corners, Fill, Filter, PlanOp};
 
-use crate::common::{decode, gpu_tests_required, media_dir};
-
-struct NoLayers;
-impl LayerSource for NoLayers {
-    fn image(&self, path: &str) -> xformd::Result<Frame> {
-        Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
-    }
-    fn font(&self, path: &str) -> xformd::Result<Vec<u8>> {
-        Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
-    }
-}
+use crate::common::{decode, gpu_tests_required, media_dir, NoLayers};
 
 /// The GPU backend, opened once per test binary; `None` when absent and not required.
 #[cfg(feature = "gpu")]

@@ -26,17 +26,38 @@ fn cache_config(dir: &Path, max_bytes: u64) -> Config {
     c
 }
 
-fn input(path: &str) -> TransformInput {
+/// A CPU transform of the URL path `path`, accepting JPEG (shared with tests/cache_object.rs).
+pub(crate) fn input(path: &str) -> TransformInput {
     let job = to_job(path, None, &UrlOptions::default()).unwrap().job;
     TransformInput { job, backend: BackendPref::Cpu, accept: "image/jpeg".into(), hints: Hints::default() }
 }
 
-async fn get(app: &App, path: &str) -> TransformOutput {
+/// Render the URL path `path` through `app`'s pipeline (and its cache).
+pub(crate) async fn get(app: &App, path: &str) -> TransformOutput {
     transform(app, input(path)).await.unwrap()
 }
 
-fn stats(app: &App) -> xformd::cache::CacheStats {
+/// The counters of `app`'s cache, which must be enabled.
+pub(crate) fn stats(app: &App) -> xformd::cache::CacheStats {
     app.cache.as_ref().expect("cache enabled").stats()
+}
+
+/// Send twenty identical requests to `app` at once and check that they all answer the same
+/// bytes from one render (the others hit or wait for it), whatever the cache backend.
+pub(crate) async fn assert_twenty_identical_requests_render_once(app: &App) {
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move { get(&app, "/tr:w-300,bl-4,f-png/photos/Wine_by_Jakkub_Mede.jpg").await }));
+    }
+    let mut outputs = Vec::new();
+    for t in tasks {
+        outputs.push(t.await.unwrap().data);
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    let s = stats(app);
+    assert_eq!(s.misses, 1, "one render for twenty requests: {s:?}");
+    assert_eq!(s.hits + s.coalesced, 19, "{s:?}");
 }
 
 #[tokio::test]
@@ -113,19 +134,7 @@ async fn entries_survive_a_restart() {
 async fn twenty_concurrent_identical_requests_render_once() {
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path(), 64 << 20);
-    let mut tasks = Vec::new();
-    for _ in 0..20 {
-        let app = app.clone();
-        tasks.push(tokio::spawn(async move { get(&app, "/tr:w-300,bl-4,f-png/photos/Wine_by_Jakkub_Mede.jpg").await }));
-    }
-    let mut outputs = Vec::new();
-    for t in tasks {
-        outputs.push(t.await.unwrap().data);
-    }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
-    let s = stats(&app);
-    assert_eq!(s.misses, 1, "one render for twenty requests: {s:?}");
-    assert_eq!(s.hits + s.coalesced, 19, "{s:?}");
+    assert_twenty_identical_requests_render_once(&app).await;
 }
 
 #[tokio::test]

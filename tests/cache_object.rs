@@ -9,11 +9,10 @@ use object_store::ObjectStore;
 use tokio_stream::StreamExt;
 use xformd::app::App;
 use xformd::config::Config;
-use xformd::exec::Hints;
 use xformd::job::BackendPref;
-use xformd::pipeline::{transform, TransformInput, TransformOutput};
-use xformd::url::{to_job, UrlOptions};
+use xformd::pipeline::transform;
 
+use crate::cache::{assert_twenty_identical_requests_render_once, get, input, stats};
 use crate::common::{config, media_dir, start_server};
 use crate::origins::{bucket, moto, Moto};
 
@@ -37,19 +36,6 @@ fn object_cache_config(moto: &Moto, bucket: &str, max_bytes: u64) -> Config {
     o.access_key_id = "testing".into();
     o.secret_access_key = "testing".into();
     c
-}
-
-fn input(path: &str) -> TransformInput {
-    let job = to_job(path, None, &UrlOptions::default()).unwrap().job;
-    TransformInput { job, backend: BackendPref::Cpu, accept: "image/jpeg".into(), hints: Hints::default() }
-}
-
-async fn get(app: &App, path: &str) -> TransformOutput {
-    transform(app, input(path)).await.unwrap()
-}
-
-fn stats(app: &App) -> xformd::cache::CacheStats {
-    app.cache.as_ref().expect("cache enabled").stats()
 }
 
 /// Object keys in the bucket under `renders/`.
@@ -106,19 +92,7 @@ async fn twenty_concurrent_identical_requests_render_once() {
     let name = bucket_name("coalesce");
     let store = bucket(&moto, &name).await;
     let app = App::new(object_cache_config(&moto, &name, 64 << 20)).unwrap();
-    let mut tasks = Vec::new();
-    for _ in 0..20 {
-        let app = app.clone();
-        tasks.push(tokio::spawn(async move { get(&app, "/tr:w-300,bl-4,f-png/photos/Wine_by_Jakkub_Mede.jpg").await }));
-    }
-    let mut outputs = Vec::new();
-    for t in tasks {
-        outputs.push(t.await.unwrap().data);
-    }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
-    let s = stats(&app);
-    assert_eq!(s.misses, 1, "one render for twenty requests: {s:?}");
-    assert_eq!(s.hits + s.coalesced, 19, "{s:?}");
+    assert_twenty_identical_requests_render_once(&app).await;
     assert_eq!(objects(store.as_ref()).await.len(), 1);
 }
 

@@ -109,3 +109,15 @@ pub(crate) async fn start_server_with(config: Config, front: impl FnOnce(FrontSt
 pub(crate) fn decode(bytes: &[u8]) -> xformd::media::Frame {
     xformd::media::decode::decode(bytes, &xformd::limits::Limits::default()).unwrap().frame
 }
+
+/// Layer images and fonts for jobs that have none: every lookup is `NotFound`.
+pub(crate) struct NoLayers;
+
+impl xformd::exec::LayerSource for NoLayers {
+    fn image(&self, path: &str) -> xformd::Result<xformd::media::Frame> {
+        Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
+    }
+    fn font(&self, path: &str) -> xformd::Result<Vec<u8>> {
+        Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
+    }
+}

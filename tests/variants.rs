@@ -6,24 +6,14 @@ use std::sync::Arc;
 use xformd::exec::compare::diff;
 use xformd::exec::cpu::CpuBackend;
 use xformd::exec::variants::Variant;
-use xformd::exec::{Backend, BackendKind, Executor, Hints, LayerSource};
+use xformd::exec::{Backend, BackendKind, Executor, Hints};
 use xformd::job::{BackendPref, Job};
 use xformd::limits::Limits;
 use xformd::media::Frame;
 use xformd::plan::Filter;
 use xformd::url::UrlOptions;
 
-use crate::common::{config, decode, media_dir, start_server};
-
-struct NoLayers;
-impl LayerSource for NoLayers {
-    fn image(&self, path: &str) -> xformd::Result<Frame> {
-        Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
-    }
-    fn font(&self, path: &str) -> xformd::Result<Vec<u8>> {
-        Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
-    }
-}
+use crate::common::{config, decode, media_dir, start_server, NoLayers};
 
 /// A 640×400 copy of a real photo: small enough for lavapipe, with photographic detail.
 fn photo() -> Frame {

@@ -1,7 +1,7 @@
 //! Command-line interface (clap derive). Flags override the configuration file and the
 //! environment; [`Cli::apply`] writes them into a [`Config`].
 //!
-//! Owns: [`Cli`], [`Command`].
+//! Owns: [`Cli`], [`Command`], [`DeliveryArgs`].
 
 use std::path::PathBuf;
 
@@ -33,6 +33,17 @@ pub enum BackendArg {
     Cpu,
     /// GPU (falls back to the CPU with a recorded reason).
     Gpu,
+}
+
+/// How a rendered result is chosen: shared by `render` and `batch`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeliveryArgs {
+    /// Backend preference.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendArg,
+    /// Accept header for f-auto.
+    #[arg(long, default_value = "image/jpeg")]
+    pub accept: String,
 }
 
 /// Subcommands.
@@ -76,12 +87,9 @@ pub enum Command {
         /// Media folder.
         #[arg(long)]
         media: Option<PathBuf>,
-        /// Backend preference.
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendArg,
-        /// Accept header for f-auto.
-        #[arg(long, default_value = "image/jpeg")]
-        accept: String,
+        /// Backend preference and Accept header.
+        #[command(flatten)]
+        delivery: DeliveryArgs,
         /// Print one JSON object describing the result.
         #[arg(long)]
         json: bool,
@@ -106,12 +114,9 @@ pub enum Command {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
-        /// Backend preference.
-        #[arg(long, value_enum, default_value = "auto")]
-        backend: BackendArg,
-        /// Accept header for f-auto.
-        #[arg(long, default_value = "image/jpeg")]
-        accept: String,
+        /// Backend preference and Accept header.
+        #[command(flatten)]
+        delivery: DeliveryArgs,
         /// Print one JSON line per variant.
         #[arg(long)]
         json: bool,

@@ -338,7 +338,6 @@ fn thumbnail_time(job: &Job, info: &VideoInfo) -> Result<f64> {
     }
 }
 
-/// Seconds of a time value; expressions see `idu` and `bdu` as the source duration.
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::exec::Hints;
 use crate::job::BackendPref;
 use crate::media::probe::probe;
-use crate::pipeline::{transform, TransformInput};
+use crate::pipeline::{transform, TransformInput, TransformOutput};
 
 /// The service implementation, holding the shared app state.
 pub struct TransformerService {
@@ -29,12 +29,42 @@ impl TransformerService {
     }
 }
 
-pub(super) fn backend_pref(b: i32) -> Result<BackendPref, Status> {
-    match pb::Backend::try_from(b) {
-        Ok(pb::Backend::Auto) => Ok(BackendPref::Auto),
-        Ok(pb::Backend::Cpu) => Ok(BackendPref::Cpu),
-        Ok(pb::Backend::Gpu) => Ok(BackendPref::Gpu),
-        Err(_) => Err(status_from_error(&Error::invalid("backend", b.to_string(), "unknown backend"))),
+/// The wire backend `b`, with `Auto` replaced by the configured default (`backend.default`).
+pub(super) fn backend_pref(app: &App, b: i32) -> Result<BackendPref, Status> {
+    let asked = match pb::Backend::try_from(b) {
+        Ok(pb::Backend::Auto) => BackendPref::Auto,
+        Ok(pb::Backend::Cpu) => BackendPref::Cpu,
+        Ok(pb::Backend::Gpu) => BackendPref::Gpu,
+        Err(_) => return Err(status_from_error(&Error::invalid("backend", b.to_string(), "unknown backend"))),
+    };
+    if asked != BackendPref::Auto {
+        return Ok(asked);
+    }
+    Ok(match app.config.backend.default.as_str() {
+        "cpu" => BackendPref::Cpu,
+        "gpu" => BackendPref::Gpu,
+        _ => BackendPref::Auto,
+    })
+}
+
+/// One pipeline output as the wire `TransformResponse` (shared by `Transform` and
+/// `TransformVariants`).
+pub(super) fn response(out: TransformOutput) -> pb::TransformResponse {
+    pb::TransformResponse {
+        data: out.data,
+        content_type: out.mime.to_string(),
+        width: out.width,
+        height: out.height,
+        backend: out.backend.as_str().to_string(),
+        fallback_reason: out.fallback_reason.unwrap_or_default(),
+        timings: Some(pb::StageTimings {
+            fetch_ms: out.timings.fetch_ms,
+            decode_ms: out.timings.decode_ms,
+            process_ms: out.timings.process_ms,
+            encode_ms: out.timings.encode_ms,
+        }),
+        format_negotiated: out.negotiated,
+        canonical: String::new(),
     }
 }
 
@@ -49,14 +79,7 @@ impl pb::transformer_server::Transformer for TransformerService {
         let wire = req.job.ok_or_else(|| status_from_error(&Error::invalid("job", "", "missing")))?;
         let job = job_from_proto(&wire).map_err(|e| status_from_error(&e))?;
         tracing::Span::current().record("source", job.source.as_str());
-        let mut backend = backend_pref(req.backend)?;
-        if backend == BackendPref::Auto {
-            backend = match self.app.config.backend.default.as_str() {
-                "cpu" => BackendPref::Cpu,
-                "gpu" => BackendPref::Gpu,
-                _ => BackendPref::Auto,
-            };
-        }
+        let backend = backend_pref(&self.app, req.backend)?;
         let input = TransformInput {
             job,
             backend,
@@ -86,22 +109,7 @@ impl pb::transformer_server::Transformer for TransformerService {
             }
         }
         tracing::info!(backend = out.backend.as_str(), width = out.width, height = out.height, "transformed");
-        Ok(Response::new(pb::TransformResponse {
-            data: out.data,
-            content_type: out.mime.to_string(),
-            width: out.width,
-            height: out.height,
-            backend: out.backend.as_str().to_string(),
-            fallback_reason: out.fallback_reason.unwrap_or_default(),
-            timings: Some(pb::StageTimings {
-                fetch_ms: out.timings.fetch_ms,
-                decode_ms: out.timings.decode_ms,
-                process_ms: out.timings.process_ms,
-                encode_ms: out.timings.encode_ms,
-            }),
-            format_negotiated: out.negotiated,
-            canonical: String::new(),
-        }))
+        Ok(Response::new(response(out)))
     }
 
     #[instrument(skip(self, request))]

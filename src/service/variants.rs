@@ -10,13 +10,11 @@ use tonic::{Response, Status};
 
 use super::convert::{job_from_proto, status_from_error};
 use super::proto as pb;
-use super::transform::backend_pref;
+use super::transform::{backend_pref, response};
 use crate::app::App;
 use crate::error::Error;
 use crate::exec::Hints;
-use crate::job::BackendPref;
 use crate::pipeline::variants::{variants, VariantsInput};
-use crate::pipeline::TransformOutput;
 
 /// Serve one `TransformVariants` call on `app`.
 pub async fn transform_variants(
@@ -33,37 +31,10 @@ pub async fn transform_variants(
         }
         jobs.push(job_from_proto(&wire).map_err(|e| status_from_error(&e))?);
     }
-    let mut backend = backend_pref(req.backend)?;
-    if backend == BackendPref::Auto {
-        backend = match app.config.backend.default.as_str() {
-            "cpu" => BackendPref::Cpu,
-            "gpu" => BackendPref::Gpu,
-            _ => BackendPref::Auto,
-        };
-    }
+    let backend = backend_pref(app, req.backend)?;
     let input =
         VariantsInput { jobs, backend, accept: req.accept, hints: Hints { width: req.hint_width, dpr: req.hint_dpr } };
     let outs = variants(app, input).await.map_err(|e| status_from_error(&e))?;
     tracing::info!(variants = outs.len(), "transformed variants");
     Ok(Response::new(pb::TransformVariantsResponse { outputs: outs.into_iter().map(response).collect() }))
-}
-
-/// One output as `Transform` would answer it.
-fn response(out: TransformOutput) -> pb::TransformResponse {
-    pb::TransformResponse {
-        data: out.data,
-        content_type: out.mime.to_string(),
-        width: out.width,
-        height: out.height,
-        backend: out.backend.as_str().to_string(),
-        fallback_reason: out.fallback_reason.unwrap_or_default(),
-        timings: Some(pb::StageTimings {
-            fetch_ms: out.timings.fetch_ms,
-            decode_ms: out.timings.decode_ms,
-            process_ms: out.timings.process_ms,
-            encode_ms: out.timings.encode_ms,
-        }),
-        format_negotiated: out.negotiated,
-        canonical: String::new(),
-    }
 }

@@ -1,14 +1,20 @@
 //! Job → [`CutSpec`]: times, sizes, fits, format and codec choices for a video job, with
 //! every refusal a 400 naming its parameter (see the parent module's "Job → cut").
 //!
-//! Owns: [`cut_spec`], [`video_format`]. Pure: no files, no FFmpeg, no runtime.
+//! Owns: [`cut_spec`], [`video_format`]; the size and fit of a step are in `size`. Pure: no
+//! files, no FFmpeg, no runtime.
+
+mod size;
+
+use size::size;
 
 use super::DEFAULT_VIDEO_QUALITY;
 use crate::error::{Error, ErrorKind, Result};
-use crate::job::{Background, Crop, Dim, Dpr, Focus, Format, Job, Rotation, Step, TimeValue, Var};
+use crate::job::{Focus, Format, Job, Rotation, Step, TimeValue, Var};
 use crate::limits::Limits;
-use crate::video::{CutSpec, VideoFit, VideoFormat, VideoInfo};
+use crate::video::{CutSpec, VideoFormat, VideoInfo};
 
+/// Seconds of a time value; expressions see `idu` and `bdu` as the source duration.
 pub(super) fn seconds(key: &str, t: &TimeValue, duration: f64) -> Result<f64> {
     match t {
         // Hundredths stay far below 2^53, so the conversion is exact.
@@ -116,41 +122,6 @@ fn accept_q(accept: &str, mime: &str) -> f32 {
     exact.or(family).or(any).unwrap_or(0.0)
 }
 
-/// Resolve one `w`/`h` to pixels; `None` when absent (or `auto` without a hint).
-fn dim_px(key: &str, d: &Dim, axis: u32, info: &VideoInfo, hint: Option<u32>) -> Result<Option<f64>> {
-    let (iw, ih) = (f64::from(info.display_width()), f64::from(info.display_height()));
-    Ok(match d {
-        Dim::Px(n) => Some(f64::from(*n)),
-        Dim::Fraction(f) => Some(f * f64::from(axis)),
-        Dim::Expr(e) => Some(e.eval(key, |v| match v {
-            Var::Iw | Var::Cw => Some(iw),
-            Var::Ih | Var::Ch => Some(ih),
-            Var::Iar | Var::Car => Some(iw / ih),
-            Var::Idu | Var::Bdu => Some(info.duration_secs),
-            _ => None,
-        })?),
-        Dim::Auto => hint.map(f64::from),
-    })
-}
-
-/// Round to whole pixels within 1..=`max_output_dim`, else a 400 naming `key`.
-fn to_px(key: &str, v: f64, limits: &Limits) -> Result<u32> {
-    let r = v.round();
-    if r.is_nan() || r < 1.0 {
-        return Err(Error::invalid(key, format!("{v}"), "resolves to less than 1 px"));
-    }
-    if r > f64::from(limits.max_output_dim) {
-        return Err(Error::invalid(
-            key,
-            format!("{r}"),
-            format_args!("over the limit of {} px", limits.max_output_dim),
-        ));
-    }
-    #[expect(clippy::cast_possible_truncation, reason = "checked to lie in 1..=max_output_dim above")]
-    let px = r as u32;
-    Ok(px)
-}
-
 /// Turn a job into a [`CutSpec`] for a source described by `info`. Also returns whether the
 /// format was negotiated from `accept`. Every failure names its parameter.
 pub fn cut_spec(
@@ -229,78 +200,11 @@ pub fn cut_spec(
     Ok((spec, negotiated))
 }
 
-/// The size and fit of one step.
-fn size(step: &Step, info: &VideoInfo, hint: Option<u32>, limits: &Limits, spec: &mut CutSpec) -> Result<()> {
-    let r = &step.resize;
-    let (iw, ih) = (info.display_width(), info.display_height());
-    let mut w = r.width.as_ref().map(|d| dim_px("w", d, iw, info, hint)).transpose()?.flatten();
-    let mut h = r.height.as_ref().map(|d| dim_px("h", d, ih, info, None)).transpose()?.flatten();
-    if let Some(ar) = &r.aspect {
-        let ratio = match ar {
-            crate::job::AspectRatio::Ratio(a, b) => a / b,
-            crate::job::AspectRatio::Expr(e) => e.eval("ar", |v| match v {
-                Var::Iar | Var::Car => Some(f64::from(iw) / f64::from(ih)),
-                _ => None,
-            })?,
-        };
-        if !(ratio.is_finite() && ratio > 0.0) {
-            return Err(Error::invalid("ar", format!("{ratio}"), "must be a positive ratio"));
-        }
-        match (w, h) {
-            (Some(w0), None) => h = Some(w0 / ratio),
-            (None, Some(h0)) => w = Some(h0 * ratio),
-            _ => {}
-        }
-    }
-    match &r.dpr {
-        None => {}
-        Some(Dpr::Value(d)) => {
-            w = w.map(|v| v * d);
-            h = h.map(|v| v * d);
-        }
-        Some(Dpr::Auto | Dpr::Expr(_)) => return Err(unsupported("dpr", "", "only a number is supported")),
-    }
-    let w = w.map(|v| to_px("w", v, limits)).transpose()?;
-    let h = h.map(|v| to_px("h", v, limits)).transpose()?;
-    let crop = r.crop.unwrap_or(Crop::MaintainRatio);
-    let key = if crop.is_mode() { "cm" } else { "c" };
-    let background = match &step.background {
-        None => [0, 0, 0],
-        Some(Background::Color(c)) => c.rgb,
-        Some(_) => return Err(unsupported("bg", "", "only a solid colour pads a video")),
-    };
-    if step.background.is_some() && crop != Crop::PadResize {
-        return Err(unsupported("bg", "", "a video background needs cm-pad_resize"));
-    }
-    spec.fit = match crop {
-        Crop::MaintainRatio => VideoFit::MaintainRatio,
-        Crop::Force => VideoFit::Force,
-        Crop::AtMax => VideoFit::AtMax,
-        Crop::AtLeast => VideoFit::AtLeast,
-        Crop::PadResize => VideoFit::PadResize { background },
-        Crop::Extract | Crop::PadExtract => VideoFit::Extract,
-        Crop::AtMaxEnlarge => {
-            // Fit inside w×h, enlarging if need be: the exact size, then forced.
-            if let (Some(bw), Some(bh)) = (w, h) {
-                let s = (f64::from(bw) / f64::from(iw)).min(f64::from(bh) / f64::from(ih));
-                spec.width = Some(to_px("w", f64::from(iw) * s, limits)?);
-                spec.height = Some(to_px("h", f64::from(ih) * s, limits)?);
-                spec.fit = VideoFit::Force;
-                return Ok(());
-            }
-            VideoFit::Force
-        }
-        other => return Err(unsupported(key, other.as_str(), "this crop is not implemented for video")),
-    };
-    spec.width = w;
-    spec.height = h;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::{Expr, Resize, VideoParams};
+    use crate::job::{Crop, Dim, Expr, Resize, VideoParams};
+    use crate::video::VideoFit;
 
     fn info() -> VideoInfo {
         VideoInfo {
