@@ -29,8 +29,10 @@ run: build
 
 ## The whole suite. GPU tests run on Mesa lavapipe (software Vulkan); with
 ## XFORMD_GPU_TESTS=1 a missing adapter fails them instead of skipping them.
-# Mesa's Vulkan WSI looks for XDG_RUNTIME_DIR even headless; give it one.
-export XDG_RUNTIME_DIR ?= /tmp/xformd-xdg
+# Mesa's Vulkan WSI looks for XDG_RUNTIME_DIR even headless; give it one (also when the
+# environment has it set but empty).
+XDG_RUNTIME_DIR := $(or $(XDG_RUNTIME_DIR),/tmp/xformd-xdg)
+export XDG_RUNTIME_DIR
 ## The S3 origin tests spawn moto_server (an S3-protocol server, PyPI `moto[server]`) on a
 ## free 127.0.0.1 port themselves; with XFORMD_S3_TESTS=1 a missing moto fails them.
 test: deps s3-deps
