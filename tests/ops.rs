@@ -78,7 +78,7 @@ async fn a_full_queue_answers_429_with_retry_after() {
                 assert_eq!(r.headers()["retry-after"], "1");
                 busy += 1;
             }
-            other => panic!("unexpected {other}"),
+            other => panic!("unexpected {other}: {}", r.text().await.unwrap_or_default()),
         }
     }
     assert!(ok >= 1 && busy >= 1, "ok={ok} busy={busy}");
