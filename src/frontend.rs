@@ -45,6 +45,7 @@ pub struct FrontState {
     metrics: Arc<Metrics>,
     signing: Arc<signature::SigningConfig>,
     max_url_bytes: usize,
+    max_header_bytes: usize,
     request_timeout: std::time::Duration,
     /// Finished video cuts, so the ranges of one video come from one cut (`video`).
     video_cache: Arc<video::CutCache>,
@@ -71,6 +72,7 @@ impl FrontState {
             metrics: Arc::new(Metrics::new()),
             signing: Arc::new(signature::SigningConfig::default()),
             max_url_bytes: 8192,
+            max_header_bytes: 16384,
             request_timeout: std::time::Duration::from_secs(30),
             video_cache: Arc::new(video::CutCache::default()),
         })
@@ -97,6 +99,12 @@ impl FrontState {
     /// Refuse paths + queries longer than `bytes` with 414.
     pub fn with_max_url_bytes(mut self, bytes: usize) -> Self {
         self.max_url_bytes = bytes;
+        self
+    }
+
+    /// Refuse requests whose headers (names + values) add up to more than `bytes` with 431.
+    pub fn with_max_header_bytes(mut self, bytes: usize) -> Self {
+        self.max_header_bytes = bytes;
         self
     }
 }
@@ -227,6 +235,17 @@ async fn media_inner(state: &FrontState, req: Request) -> (Response, &'static st
         );
         let mut resp = error_response(&e);
         *resp.status_mut() = StatusCode::URI_TOO_LONG;
+        return (resp, "none", None);
+    }
+    let header_len: usize = headers.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
+    if header_len > state.max_header_bytes {
+        let e = Error::invalid(
+            "headers",
+            format!("{header_len} bytes"),
+            format_args!("more than {} bytes", state.max_header_bytes),
+        );
+        let mut resp = error_response(&e);
+        *resp.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
         return (resp, "none", None);
     }
     let (dialect, _) = url::detect(uri.path(), &state.url);

@@ -221,6 +221,7 @@ fn front_state(
         .with_metrics(metrics)
         .with_signing(signing)
         .with_max_url_bytes(f.max_url_bytes)
+        .with_max_header_bytes(f.max_header_bytes)
         .with_request_timeout(std::time::Duration::from_secs(config.server.request_timeout_secs)))
 }
 

@@ -184,6 +184,8 @@ pub struct FrontendConfig {
     pub require_signature: bool,
     /// Longest accepted path + query, in bytes (longer ⇒ 414).
     pub max_url_bytes: usize,
+    /// Most bytes of request headers (names + values) accepted (more ⇒ 431).
+    pub max_header_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -322,6 +324,7 @@ impl Default for FrontendConfig {
             cloudinary_api_secret: String::new(),
             require_signature: false,
             max_url_bytes: 8192,
+            max_header_bytes: 16384,
         }
     }
 }
