@@ -179,18 +179,30 @@ async fn render(
     fetch_ms: f64,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Result<TransformOutput> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let app2 = app.clone();
     let handle = tokio::runtime::Handle::current();
-    app.executor.cpu().spawn(move || {
-        let result = render_blocking(&app2, &input, &bytes, handle);
-        // The receiver is gone only if the client went away; the result is then unwanted.
-        let _ = tx.send(result);
-        drop(permit);
-    });
-    let mut out = rx.await.map_err(|_| Error::internal("render task ended without a result"))??;
+    let mut out = on_pool(app, permit, move || render_blocking(&app2, &input, &bytes, handle)).await?;
     out.timings.fetch_ms = fetch_ms;
     Ok(out)
+}
+
+/// Run `work` on the CPU backend's pool while holding the admission `permit`, and wait for
+/// its result without blocking a tokio worker. The permit is released before the result is
+/// sent, so whoever sees the result also sees the admission slot free (the queue-depth
+/// gauge is exact once a response is out).
+async fn on_pool<T: Send + 'static>(
+    app: &App,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.executor.cpu().spawn(move || {
+        let result = work();
+        drop(permit);
+        // The receiver is gone only if the client went away; the result is then unwanted.
+        let _ = tx.send(result);
+    });
+    rx.await.map_err(|_| Error::internal("pool task ended without a result"))?
 }
 
 /// Decode, run and encode on the calling (pool) thread.

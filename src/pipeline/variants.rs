@@ -72,16 +72,9 @@ pub async fn variants(app: &App, input: VariantsInput) -> Result<Vec<TransformOu
     let fetched = app.origin.fetch(&source).await?;
     let fetch_ms = ms(started);
     app.bytes_in.fetch_add(fetched.bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let app2 = app.clone();
     let handle = tokio::runtime::Handle::current();
-    app.executor.cpu().spawn(move || {
-        let result = render_blocking(&app2, &input, &fetched.bytes, handle);
-        // The receiver is gone only if the client went away; the result is then unwanted.
-        let _ = tx.send(result);
-        drop(permit);
-    });
-    let mut outs = rx.await.map_err(|_| Error::internal("variants task ended without a result"))??;
+    let mut outs = super::on_pool(app, permit, move || render_blocking(&app2, &input, &fetched.bytes, handle)).await?;
     for o in &mut outs {
         o.timings.fetch_ms = fetch_ms;
     }

@@ -283,16 +283,10 @@ pub async fn thumbnail(app: &App, mut input: TransformInput) -> Result<Transform
     let info = SourceInfo { format: SourceFormat::Video, width: frame.width, height: frame.height, orientation: 1 };
     let decoded = Decoded { frame, info, shrink: 1, icc: None, exif: None };
     let permit = app.admission.acquire().await?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let app2 = app.clone();
     let handle = tokio::runtime::Handle::current();
-    app.executor.cpu().spawn(move || {
-        let result = super::run_decoded(&app2, &input, decoded, decode_ms, handle);
-        // The receiver is gone only if the client went away; the result is then unwanted.
-        let _ = tx.send(result);
-        drop(permit);
-    });
-    let mut out = rx.await.map_err(|_| Error::internal("thumbnail task ended without a result"))??;
+    let mut out =
+        super::on_pool(app, permit, move || super::run_decoded(&app2, &input, decoded, decode_ms, handle)).await?;
     out.timings.fetch_ms = fetch_ms;
     Ok(out)
 }
