@@ -227,26 +227,17 @@ async fn media_inner(state: &FrontState, req: Request) -> (Response, &'static st
     let headers = req.headers().clone();
     let uri = req.uri().clone();
     let url_len = uri.path().len() + uri.query().map_or(0, str::len);
-    if url_len > state.max_url_bytes {
-        let e = Error::invalid(
-            "url",
-            format!("{url_len} bytes"),
-            format_args!("longer than {} bytes", state.max_url_bytes),
-        );
-        let mut resp = error_response(&e);
-        *resp.status_mut() = StatusCode::URI_TOO_LONG;
-        return (resp, "none", None);
-    }
     let header_len: usize = headers.iter().map(|(k, v)| k.as_str().len() + v.len()).sum();
-    if header_len > state.max_header_bytes {
-        let e = Error::invalid(
-            "headers",
-            format!("{header_len} bytes"),
-            format_args!("more than {} bytes", state.max_header_bytes),
-        );
-        let mut resp = error_response(&e);
-        *resp.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
-        return (resp, "none", None);
+    for (key, len, limit, status) in [
+        ("url", url_len, state.max_url_bytes, StatusCode::URI_TOO_LONG),
+        ("headers", header_len, state.max_header_bytes, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE),
+    ] {
+        if len > limit {
+            let e = Error::invalid(key, format!("{len} bytes"), format_args!("more than {limit} bytes"));
+            let mut resp = error_response(&e);
+            *resp.status_mut() = status;
+            return (resp, "none", None);
+        }
     }
     let (dialect, _) = url::detect(uri.path(), &state.url);
     let cloudinary = dialect == url::Dialect::Cloudinary;
