@@ -217,6 +217,14 @@ fn front_state(
         cloudinary_secret: Some(f.cloudinary_api_secret.clone()).filter(|k| !k.is_empty()),
         required: f.require_signature,
     };
+    // Documented choice (docs/security.md): start, but refuse every URL of a dialect whose
+    // secret is missing, and say so loudly once.
+    for key in signing.missing_keys() {
+        tracing::warn!(
+            key,
+            "frontend.require_signature is set but {key} is empty: URLs of that dialect are refused (401)"
+        );
+    }
     Ok(FrontState::new(daemon_url, url_options(config), &f.cache_control, f.debug_headers)?
         .with_metrics(metrics)
         .with_signing(signing)

@@ -7,7 +7,7 @@
 pub mod cloudinary;
 pub mod imagekit;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::job::Job;
 
 /// Which URL language a request speaks.
@@ -87,16 +87,33 @@ pub fn to_job(path: &str, query: Option<&str>, opts: &UrlOptions) -> Result<Pars
             Ok(Parsed { job: imagekit::parse(&full, &parse_opts)?, dialect, rewrite: None })
         }
         Dialect::Cloudinary => {
-            let input = match query {
-                Some(q) if !q.is_empty() => format!("{rest}?{q}"),
-                _ => rest.to_string(),
-            };
-            let t = cloudinary::translate(&input, &cloudinary::Options { keep_types: opts.keep_types });
+            // A Cloudinary URL's transformation is its path, and its `s--…--` signature covers
+            // the path only: a query must not change the output. `tr` (which the ImageKit
+            // parser would apply) is refused so the mistake is visible; everything else
+            // (cache busters, the SDKs' `_a=` analytics) is ignored, as Cloudinary does, and
+            // never reaches the origin.
+            if let Some(tr) = query_param(query, "tr") {
+                return Err(Error::invalid(
+                    "tr",
+                    tr,
+                    "a Cloudinary URL takes no tr query; put the transformation in the path",
+                ));
+            }
+            let t = cloudinary::translate(rest, &cloudinary::Options { keep_types: opts.keep_types });
             let ik = if t.tr.is_empty() { t.path.clone() } else { format!("/tr:{}{}", t.tr, t.path) };
             let job = imagekit::parse(&ik, &parse_opts)?;
             Ok(Parsed { job, dialect, rewrite: Some(t) })
         }
     }
+}
+
+/// The value of the first `key=` pair of `query` (raw, not decoded).
+fn query_param<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
+    query?.split('&').find_map(|pair| match pair.split_once('=') {
+        Some((k, v)) if k == key => Some(v),
+        None if pair == key => Some(""),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

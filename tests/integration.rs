@@ -54,3 +54,7 @@ mod animation;
 
 // Several variants of one source: executor batch (one GPU submission), TransformVariants, `xformd batch`.
 mod variants;
+
+// Attacks on signed URLs (issue #12 holes 1–3): tr queries on Cloudinary URLs, dialects
+// without a key, ik-t revival, duplicated signature parameters.
+mod signing_attacks;

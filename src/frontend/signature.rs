@@ -57,17 +57,51 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Split `query` into the ImageKit signature parameters and the rest.
-fn split_signature(query: Option<&str>) -> (Option<&str>, Option<&str>, String) {
-    let (mut s, mut t, mut rest) = (None, None, Vec::new());
+/// The ImageKit signature parameters of a query and the rest of it.
+struct SignatureParams<'q> {
+    sig: Option<&'q str>,
+    expiry: Option<&'q str>,
+    rest: String,
+}
+
+/// Split `query` into the ImageKit signature parameters and the rest. A second `ik-s` or
+/// `ik-t` is refused: the verifier and whoever reads the query next must not see different
+/// copies.
+fn split_signature(query: Option<&str>) -> Result<SignatureParams<'_>> {
+    let (mut sig, mut expiry, mut rest) = (None, None, Vec::new());
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("ik-s", v)) => s = Some(v),
-            Some(("ik-t", v)) => t = Some(v),
-            _ => rest.push(pair),
+        let slot = match pair.split_once('=') {
+            Some(("ik-s", v)) => (&mut sig, v, "ik-s"),
+            Some(("ik-t", v)) => (&mut expiry, v, "ik-t"),
+            _ => {
+                rest.push(pair);
+                continue;
+            }
+        };
+        if slot.0.replace(slot.1).is_some() {
+            return Err(unauthenticated("the signature parameter appears twice").with_param(slot.2, slot.1));
         }
     }
-    (s, t, rest.join("&"))
+    Ok(SignatureParams { sig, expiry, rest: rest.join("&") })
+}
+
+/// The `ik-t` expiry, accepted only in its canonical form: 1–11 decimal digits without a
+/// leading zero. `ik-s` signs the query and then these digits with no separator, so any
+/// other spelling (leading zeros, signs, overlong values) lets digits move between the
+/// query and `ik-t` under the same signature — `?v=9999&ik-t=1000000000` would become
+/// `?v=&ik-t=99991000000000` and an expired link would live again.
+fn canonical_expiry(text: &str) -> Result<u64> {
+    let canonical = !text.is_empty()
+        && text.len() <= 11
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    match text.parse() {
+        Ok(t) if canonical => Ok(t),
+        _ => {
+            Err(unauthenticated("ik-t must be a UNIX time of at most 11 digits, no leading zeros")
+                .with_param("ik-t", text))
+        }
+    }
 }
 
 /// The Cloudinary signature segment and what follows it, when the path has one.
@@ -90,9 +124,19 @@ fn cloudinary_parts(path: &str) -> Option<(&str, &str)> {
 
 /// Check the request's signature. `cloudinary` says which dialect the path is in; `now` is
 /// the current UNIX time in seconds.
+///
+/// With [`SigningConfig::required`], a dialect whose key is not configured is refused
+/// outright: nothing could be verified, so serving it would serve unsigned URLs (the
+/// daemon's start-up log names the missing secret, see [`SigningConfig::missing_keys`]).
 pub fn verify(cfg: &SigningConfig, path: &str, query: Option<&str>, cloudinary: bool, now: u64) -> Result<()> {
     if cloudinary {
-        let Some(secret) = &cfg.cloudinary_secret else { return Ok(()) };
+        let Some(secret) = &cfg.cloudinary_secret else {
+            return if cfg.required {
+                Err(unauthenticated("signed URLs are required and no Cloudinary API secret is configured"))
+            } else {
+                Ok(())
+            };
+        };
         return match cloudinary_parts(path) {
             Some((sig, rest)) => {
                 let want = cloudinary_signature(secret, rest, sig.len() == 32);
@@ -106,14 +150,19 @@ pub fn verify(cfg: &SigningConfig, path: &str, query: Option<&str>, cloudinary: 
             None => Ok(()),
         };
     }
-    let Some(key) = &cfg.imagekit_key else { return Ok(()) };
-    let (sig, expiry, rest) = split_signature(query);
+    let Some(key) = &cfg.imagekit_key else {
+        return if cfg.required {
+            Err(unauthenticated("signed URLs are required and no ImageKit private key is configured"))
+        } else {
+            Ok(())
+        };
+    };
+    let SignatureParams { sig, expiry, rest } = split_signature(query)?;
     let Some(sig) = sig else {
         return if cfg.required { Err(unauthenticated("this server requires signed URLs (ik-s)")) } else { Ok(()) };
     };
     let expiry_text = expiry.unwrap_or("9999999999");
-    let expires: u64 = expiry_text.parse().map_err(|_| Error::invalid("ik-t", expiry_text, "not a UNIX timestamp"))?;
-    if expires < now {
+    if canonical_expiry(expiry_text)? < now {
         return Err(unauthenticated("signed URL has expired").with_param("ik-t", expiry_text));
     }
     let mut to_sign = path.trim_start_matches('/').to_string();
@@ -126,6 +175,24 @@ pub fn verify(cfg: &SigningConfig, path: &str, query: Option<&str>, cloudinary: 
         Ok(())
     } else {
         Err(unauthenticated("signature does not match").with_param("ik-s", sig))
+    }
+}
+
+impl SigningConfig {
+    /// The configuration keys whose secrets are missing while signatures are required (each
+    /// such dialect is refused with 401); empty when nothing is required or all are set.
+    pub fn missing_keys(&self) -> Vec<&'static str> {
+        if !self.required {
+            return Vec::new();
+        }
+        let mut missing = Vec::new();
+        if self.imagekit_key.is_none() {
+            missing.push("frontend.imagekit_private_key");
+        }
+        if self.cloudinary_secret.is_none() {
+            missing.push("frontend.cloudinary_api_secret");
+        }
+        missing
     }
 }
 
@@ -156,6 +223,24 @@ mod tests {
         let q = format!("tr=w-10&ik-t=100&ik-s={sig}");
         assert!(verify(&cfg(true), "/a.jpg", Some(&q), false, 99).is_ok());
         assert!(verify(&cfg(true), "/a.jpg", Some(&q), false, 101).is_err());
+    }
+
+    #[test]
+    fn only_canonical_expiry_digits_are_accepted() {
+        for ok in ["0", "1", "9999999999", "99999999999"] {
+            assert!(canonical_expiry(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "01", "+1", "-1", "1 ", "999999999999", "1e9", "0x10"] {
+            assert_eq!(canonical_expiry(bad).unwrap_err().kind(), ErrorKind::Unauthenticated, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_required_dialect_without_a_key_is_refused() {
+        let ik_only = SigningConfig { cloudinary_secret: None, ..cfg(true) };
+        assert!(verify(&ik_only, "/image/upload/w_3/a.jpg", None, true, 0).is_err());
+        assert_eq!(ik_only.missing_keys(), ["frontend.cloudinary_api_secret"]);
+        assert!(SigningConfig { required: false, ..ik_only }.missing_keys().is_empty());
     }
 
     #[test]
