@@ -12,8 +12,12 @@ pub mod compare;
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+// Client hints, normalised against cache-busting.
+mod hints;
 pub mod variants;
 pub mod weights;
+
+pub use hints::{Hints, JobHints};
 
 use std::fmt;
 use std::sync::Arc;
@@ -256,13 +260,4 @@ fn plan_on(
         opaque: !frame.has_alpha(),
     };
     plan::plan_step(step, &step_input, limits)
-}
-
-/// Client hints for `w-auto` and `dpr-auto`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Hints {
-    /// `Sec-CH-Width`.
-    pub width: Option<u32>,
-    /// `Sec-CH-DPR`.
-    pub dpr: Option<f64>,
 }

@@ -23,20 +23,26 @@ use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
+// Client hints and the `Vary` they imply.
+pub mod hints;
+// The connection loop: header-read and write-stall timeouts, connection cap.
+pub mod listener;
 pub mod signature;
 pub mod video;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::Metrics;
+use crate::service::auth::{daemon_client, AttachToken, DaemonClient};
 use crate::service::convert::{error_from_status, header_safe, job_to_proto};
 use crate::service::proto as pb;
-use crate::service::proto::transformer_client::TransformerClient;
 use crate::url::{self, UrlOptions};
 
 /// Front-end state: the daemon client and URL settings.
 #[derive(Clone)]
 pub struct FrontState {
-    client: TransformerClient<Channel>,
+    client: DaemonClient,
+    /// The channel under `client`, kept to rebuild it with a token (`with_grpc_token`).
+    channel: Channel,
     /// The daemon's `grpc.health.v1`, for `/readyz` (same channel as `client`).
     health: HealthClient<Channel>,
     url: Arc<UrlOptions>,
@@ -47,6 +53,7 @@ pub struct FrontState {
     max_url_bytes: usize,
     max_header_bytes: usize,
     request_timeout: std::time::Duration,
+    connections: listener::ConnectionLimits,
     /// Finished video cuts, so the ranges of one video come from one cut (`video`).
     video_cache: Arc<video::CutCache>,
 }
@@ -60,11 +67,12 @@ impl FrontState {
             .tcp_nodelay(true);
         let channel = endpoint.connect_lazy();
         let health = HealthClient::new(channel.clone());
-        let client = TransformerClient::new(channel).max_decoding_message_size(512 << 20);
+        let client = daemon_client(channel.clone(), AttachToken::default());
         let cache_control =
             HeaderValue::from_str(cache_control).map_err(|e| Error::invalid("cache_control", cache_control, e))?;
         Ok(FrontState {
             client,
+            channel,
             health,
             url: Arc::new(url),
             cache_control,
@@ -74,6 +82,7 @@ impl FrontState {
             max_url_bytes: 8192,
             max_header_bytes: 16384,
             request_timeout: std::time::Duration::from_secs(30),
+            connections: listener::ConnectionLimits::default(),
             video_cache: Arc::new(video::CutCache::default()),
         })
     }
@@ -81,6 +90,18 @@ impl FrontState {
     /// Share `metrics` (in `xformd serve` the daemon's counters live in the same registry).
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = metrics;
+        self
+    }
+
+    /// Authenticate every call to the daemon with `token` (`server.grpc_token`; empty = none).
+    pub fn with_grpc_token(mut self, token: &str) -> Result<Self> {
+        self.client = daemon_client(self.channel.clone(), AttachToken::new(token)?);
+        Ok(self)
+    }
+
+    /// Time out slow clients and cap open connections as `limits` says.
+    pub fn with_connection_limits(mut self, limits: listener::ConnectionLimits) -> Self {
+        self.connections = limits;
         self
     }
 
@@ -127,14 +148,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     state: FrontState,
 ) -> Result<()> {
-    use axum::serve::ListenerExt as _;
-    // TCP_NODELAY for the same reason as the gRPC server: small final writes must not wait
-    // for the client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+    // TCP_NODELAY (set per connection in `listener`) for the same reason as the gRPC server:
+    // small final writes must not wait for the client's delayed ACK.
+    let limits = state.connections;
+    listener::serve_connections(listener, router(state), limits, shutdown)
         .await
         .map_err(|e| Error::internal(format!("HTTP server: {e}")))
 }
@@ -271,6 +288,8 @@ async fn media_inner(state: &FrontState, req: Request) -> (Response, &'static st
 struct Rendered {
     out: pb::TransformResponse,
     debug: Option<(String, String)>,
+    /// The client hints the job read (named in `Vary`).
+    uses: crate::exec::JobHints,
 }
 
 async fn render(state: &FrontState, path: &str, query: Option<&str>, headers: &HeaderMap) -> Result<Rendered> {
@@ -286,12 +305,13 @@ async fn render(state: &FrontState, path: &str, query: Option<&str>, headers: &H
         Some("gpu") => pb::Backend::Gpu,
         _ => pb::Backend::Auto,
     };
+    let client_hints = hints::read(headers, &parsed.job);
     let request = pb::TransformRequest {
         job: Some(job_to_proto(&parsed.job)),
         backend: backend as i32,
         accept: header_str(headers, "accept").unwrap_or("").to_string(),
-        hint_width: header_str(headers, "sec-ch-width").and_then(|v| v.parse().ok()),
-        hint_dpr: header_str(headers, "sec-ch-dpr").and_then(|v| v.parse().ok()),
+        hint_width: client_hints.hints.width,
+        hint_dpr: client_hints.hints.dpr,
     };
     let mut client = state.client.clone();
     let call = client.transform(request);
@@ -300,7 +320,7 @@ async fn render(state: &FrontState, path: &str, query: Option<&str>, headers: &H
         .map_err(|_| Error::new(ErrorKind::Timeout, "the daemon did not answer in time"))?
         .map_err(|s| error_from_status(&s))?
         .into_inner();
-    Ok(Rendered { out, debug })
+    Ok(Rendered { out, debug, uses: client_hints.uses })
 }
 
 fn finish(state: &FrontState, r: Rendered, headers: &HeaderMap, head: bool, debug: bool) -> Response {
@@ -313,8 +333,8 @@ fn finish(state: &FrontState, r: Rendered, headers: &HeaderMap, head: bool, debu
     if !out.fallback_reason.is_empty() {
         builder = builder.header("x-xformd-fallback", &out.fallback_reason);
     }
-    if out.format_negotiated {
-        builder = builder.header(header::VARY, "Accept");
+    if let Some(vary) = hints::vary(out.format_negotiated, r.uses) {
+        builder = builder.header(header::VARY, vary);
     }
     if let Some((tr, dropped)) = r.debug.filter(|_| debug) {
         builder = builder.header("x-xformd-tr", header_safe(&tr)).header("x-xformd-dropped", header_safe(&dropped));

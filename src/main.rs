@@ -148,6 +148,8 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
             .await
             .with_context(|| format!("bind gRPC {}", config.server.grpc))?;
         let addr: SocketAddr = listener.local_addr()?;
+        let s = &config.server;
+        service::auth::check_exposure(addr, &s.grpc_token, s.grpc_insecure)?;
         if daemon_url.is_empty() {
             daemon_url = format!("http://{addr}");
         }
@@ -226,6 +228,12 @@ fn front_state(
         );
     }
     Ok(FrontState::new(daemon_url, url_options(config), &f.cache_control, f.debug_headers)?
+        .with_grpc_token(&config.server.grpc_token)?
+        .with_connection_limits(xformd::frontend::listener::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(f.header_read_timeout_secs),
+            write_stall: std::time::Duration::from_secs(f.write_stall_secs),
+            max_connections: f.max_connections,
+        })
         .with_metrics(metrics)
         .with_signing(signing)
         .with_max_url_bytes(f.max_url_bytes)

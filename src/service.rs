@@ -1,4 +1,5 @@
-//! The gRPC daemon: `xformd.v1.Transformer`, `grpc.health.v1` and server reflection.
+//! The gRPC daemon: `xformd.v1.Transformer` (behind `server.grpc_token`), `grpc.health.v1`
+//! and, with `server.grpc_reflection`, server reflection.
 //!
 //! Owns: [`serve`]. The server is a function of (listener, shutdown, app): tests bind
 //! `127.0.0.1:0`, pass the listener in, and never sleep waiting for readiness. Health
@@ -8,6 +9,8 @@
 //! May import: `pipeline`, `app`, `job`, `error`; tonic, prost, tonic-health. Never `url`,
 //! `exec`, wgpu or ffmpeg. Only this module knows the wire format.
 
+// Bearer-token authentication of RPCs (`server.grpc_token`).
+pub mod auth;
 pub mod convert;
 pub mod health;
 pub mod proto;
@@ -33,18 +36,25 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + S
     let interval = std::time::Duration::from_millis(app.config.server.health_interval_ms);
     // Stops with this function: dropped when the server returns.
     let _watcher = health::HealthWatcher::spawn(app.clone(), health_reporter, interval, first);
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .map_err(|e| Error::internal(format!("reflection: {e}")))?;
+    // Reflection hands anyone the whole API surface: only on request (`grpcurl` while debugging).
+    let reflection = if app.config.server.grpc_reflection {
+        let r = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(|e| Error::internal(format!("reflection: {e}")))?;
+        Some(r)
+    } else {
+        None
+    };
+    let auth = auth::RequireToken::new(&app.config.server.grpc_token);
     let svc = proto::transformer_server::TransformerServer::new(transform::TransformerService::new(app))
         .max_decoding_message_size(16 << 20)
         .max_encoding_message_size(512 << 20);
     tonic::transport::Server::builder()
         .add_service(health_service)
-        .add_service(reflection)
-        .add_service(svc)
+        .add_optional_service(reflection)
+        .add_service(tonic::service::interceptor::InterceptedService::new(svc, auth))
         // TCP_NODELAY: a response is headers, data and trailers in separate writes; with
         // Nagle on, the last one waits for the client's delayed ACK (~40 ms per request).
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)

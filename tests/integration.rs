@@ -58,3 +58,12 @@ mod variants;
 // Attacks on signed URLs (issue #12 holes 1–3): tr queries on Cloudinary URLs, dialects
 // without a key, ik-t revival, duplicated signature parameters.
 mod signing_attacks;
+
+// Attacks through client hints (issue #12 hole 8): Vary and cache-busting.
+mod hint_attacks;
+
+// Attacks on the daemon port (issue #12 hole 7): token, reflection, exposure.
+mod grpc_attacks;
+
+// Attacks on connections (issue #12 hole 6): slowloris, floods.
+mod connection_attacks;

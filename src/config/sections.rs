@@ -116,6 +116,14 @@ pub struct ServerConfig {
     pub metrics_listen: String,
     /// Milliseconds between the daemon's readiness checks (origins, GPU) behind gRPC health.
     pub health_interval_ms: u64,
+    /// Shared secret: every `xformd.v1` RPC must carry `authorization: Bearer <token>`, and
+    /// front ends send it. Empty = no authentication (refused off loopback, see
+    /// `grpc_insecure`). Set it through `XFORMD__SERVER__GRPC_TOKEN`, not a file in git.
+    pub grpc_token: String,
+    /// Let the daemon listen beyond loopback without a token (a mesh authenticates for it).
+    pub grpc_insecure: bool,
+    /// Serve gRPC server reflection (for `grpcurl`); off on the edge.
+    pub grpc_reflection: bool,
 }
 
 /// Source origin.
@@ -186,6 +194,14 @@ pub struct FrontendConfig {
     pub max_url_bytes: usize,
     /// Most bytes of request headers (names + values) accepted (more ⇒ 431).
     pub max_header_bytes: usize,
+    /// Seconds a connection may take to send a request's headers, counted from when it
+    /// starts waiting for one (so it also closes idle keep-alive connections); slowloris
+    /// clients are dropped after this.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a response write may stay blocked on a client that does not read.
+    pub write_stall_secs: u64,
+    /// Open connections at most; more are answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -198,6 +214,9 @@ impl Default for ServerConfig {
             shutdown_timeout_secs: 20,
             metrics_listen: String::new(),
             health_interval_ms: 5000,
+            grpc_token: String::new(),
+            grpc_insecure: false,
+            grpc_reflection: false,
         }
     }
 }
@@ -325,6 +344,9 @@ impl Default for FrontendConfig {
             require_signature: false,
             max_url_bytes: 8192,
             max_header_bytes: 16384,
+            header_read_timeout_secs: 10,
+            write_stall_secs: 30,
+            max_connections: 4096,
         }
     }
 }

@@ -27,7 +27,8 @@
 //! * `Range: bytes=a-b` (one range; `a-`, `-n` too): `206` with `Content-Range`, or `416`
 //!   when it starts past the end. A larger cut than [`RANGE_BUFFER_LIMIT`] ignores `Range`
 //!   and streams the whole file with `200` (allowed by RFC 9110).
-//! * `Vary: Accept` when the container was negotiated from `Accept` (`f-auto`).
+//! * `Vary: Accept` when the container was negotiated from `Accept` (`f-auto`), plus the
+//!   client-hint headers when the job reads `w-auto`/`dpr-auto` (`frontend::hints`).
 //!
 //! # The cut cache
 //! Re-encoding is not byte-identical from run to run (measured: the same URL gave 71 367 and
@@ -73,6 +74,8 @@ struct CachedCut {
     data: Bytes,
     content_type: String,
     negotiated: bool,
+    /// The client hints the job read (named in `Vary`).
+    uses: crate::exec::JobHints,
     at: Instant,
 }
 
@@ -239,15 +242,23 @@ pub(super) async fn serve_cut(
     if job.thumbnail || job.output.original || !is_video_path(&job.source) {
         return None;
     }
-    // Same request, same bytes: path, query and the header `f-auto` reads.
-    let key = format!("{path}?{}\n{}", query.unwrap_or(""), header_str(headers, "accept").unwrap_or(""));
-    Some(cut(state, &job, headers, head, key).await.unwrap_or_else(|e| error_response(&e)))
+    // Same request, same bytes: path, query, the header `f-auto` reads and the hints the job reads.
+    let client_hints = super::hints::read(headers, &job);
+    let hints = client_hints.hints;
+    let key = format!(
+        "{path}?{}\n{}\n{:?},{:?}",
+        query.unwrap_or(""),
+        header_str(headers, "accept").unwrap_or(""),
+        hints.width,
+        hints.dpr
+    );
+    Some(cut(state, &job, headers, head, key, client_hints).await.unwrap_or_else(|e| error_response(&e)))
 }
 
 /// Answer from a finished cut in memory: whole, ranged or `HEAD`.
 fn from_bytes(state: &FrontState, cut: CachedCut, headers: &HeaderMap, head: bool) -> Result<Response> {
     let len = cut.data.len() as u64;
-    let mut builder = base_headers(state, &cut.content_type, cut.negotiated);
+    let mut builder = base_headers(state, &cut.content_type, cut.negotiated, cut.uses);
     let range = header_str(headers, "range").and_then(|r| parse_range(r, len));
     let built = match range {
         Some(ByteRange::Unsatisfiable) => builder
@@ -275,20 +286,31 @@ fn from_bytes(state: &FrontState, cut: CachedCut, headers: &HeaderMap, head: boo
     built.map_err(|e| Error::internal(format!("response: {e}")))
 }
 
-fn base_headers(state: &FrontState, content_type: &str, negotiated: bool) -> axum::http::response::Builder {
+fn base_headers(
+    state: &FrontState,
+    content_type: &str,
+    negotiated: bool,
+    uses: crate::exec::JobHints,
+) -> axum::http::response::Builder {
     let builder = Response::builder()
         .header(header::CONTENT_TYPE, content_type)
         .header(header::CACHE_CONTROL, state.cache_control.clone())
         .header(header::ACCEPT_RANGES, "bytes")
         .header("x-xformd-backend", "ffmpeg");
-    if negotiated {
-        builder.header(header::VARY, "Accept")
-    } else {
-        builder
+    match super::hints::vary(negotiated, uses) {
+        Some(vary) => builder.header(header::VARY, vary),
+        None => builder,
     }
 }
 
-async fn cut(state: &FrontState, job: &Job, headers: &HeaderMap, head: bool, key: String) -> Result<Response> {
+async fn cut(
+    state: &FrontState,
+    job: &Job,
+    headers: &HeaderMap,
+    head: bool,
+    key: String,
+    client_hints: super::hints::ClientHints,
+) -> Result<Response> {
     if let Some(hit) = state.video_cache.get(&key) {
         return from_bytes(state, hit, headers, head);
     }
@@ -296,8 +318,8 @@ async fn cut(state: &FrontState, job: &Job, headers: &HeaderMap, head: bool, key
         job: Some(job_to_proto(job)),
         backend: pb::Backend::Auto as i32,
         accept: header_str(headers, "accept").unwrap_or("").to_string(),
-        hint_width: header_str(headers, "sec-ch-width").and_then(|v| v.parse().ok()),
-        hint_dpr: header_str(headers, "sec-ch-dpr").and_then(|v| v.parse().ok()),
+        hint_width: client_hints.hints.width,
+        hint_dpr: client_hints.hints.dpr,
     };
     let mut client = state.client.clone();
     // The timeout covers the cut itself (it finishes before the first chunk), not the
@@ -314,7 +336,8 @@ async fn cut(state: &FrontState, job: &Job, headers: &HeaderMap, head: bool, key
     let first = stream.message().await.map_err(|s| error_from_status(&s))?.unwrap_or_default();
     let content_type = if first.content_type.is_empty() { "video/mp4".to_string() } else { first.content_type.clone() };
 
-    let entry = CachedCut { key, data: Bytes::new(), content_type, negotiated, at: Instant::now() };
+    let entry =
+        CachedCut { key, data: Bytes::new(), content_type, negotiated, uses: client_hints.uses, at: Instant::now() };
     let bufferable = total.is_some_and(|len| len <= RANGE_BUFFER_LIMIT);
     if bufferable && (head || headers.contains_key(header::RANGE)) {
         let len = total.unwrap_or(0);
@@ -323,7 +346,7 @@ async fn cut(state: &FrontState, job: &Job, headers: &HeaderMap, head: bool, key
         state.video_cache.put(cut.clone());
         return from_bytes(state, cut, headers, head);
     }
-    let mut builder = base_headers(state, &entry.content_type, negotiated).status(StatusCode::OK);
+    let mut builder = base_headers(state, &entry.content_type, negotiated, entry.uses).status(StatusCode::OK);
     if head {
         if let Some(len) = total {
             builder = builder.header(header::CONTENT_LENGTH, len);

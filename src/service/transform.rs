@@ -80,12 +80,10 @@ impl pb::transformer_server::Transformer for TransformerService {
         let job = job_from_proto(&wire).map_err(|e| status_from_error(&e))?;
         tracing::Span::current().record("source", job.source.as_str());
         let backend = backend_pref(&self.app, req.backend)?;
-        let input = TransformInput {
-            job,
-            backend,
-            accept: req.accept,
-            hints: Hints { width: req.hint_width, dpr: req.hint_dpr },
-        };
+        // Unused hints are dropped and used ones laddered here, at the boundary, so that no
+        // client can mint cache entries with random header values.
+        let hints = Hints { width: req.hint_width, dpr: req.hint_dpr }.for_jobs([&job], &self.app.limits);
+        let input = TransformInput { job, backend, accept: req.accept, hints };
         let out = match transform(&self.app, input).await {
             Ok(out) => out,
             Err(e) => {

@@ -32,8 +32,9 @@ pub async fn transform_variants(
         jobs.push(job_from_proto(&wire).map_err(|e| status_from_error(&e))?);
     }
     let backend = backend_pref(app, req.backend)?;
-    let input =
-        VariantsInput { jobs, backend, accept: req.accept, hints: Hints { width: req.hint_width, dpr: req.hint_dpr } };
+    // Normalised as in `transform`: a hint survives only when some variant reads it.
+    let hints = Hints { width: req.hint_width, dpr: req.hint_dpr }.for_jobs(&jobs, &app.limits);
+    let input = VariantsInput { jobs, backend, accept: req.accept, hints };
     let outs = variants(app, input).await.map_err(|e| status_from_error(&e))?;
     tracing::info!(variants = outs.len(), "transformed variants");
     Ok(Response::new(pb::TransformVariantsResponse { outputs: outs.into_iter().map(response).collect() }))
