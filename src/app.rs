@@ -7,8 +7,6 @@ pub mod admission;
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-
 use self::admission::Admission;
 
 use crate::cache::Cache;
@@ -64,10 +62,12 @@ pub struct App {
     /// could not start, so images are still served.
     #[cfg(feature = "video")]
     pub video: Arc<dyn VideoBackend>,
-    /// Video jobs running at once. The FFmpeg worker holds its permit until it has really
-    /// stopped (`video::run_blocking`), so this bounds the work, not just the waiting.
+    /// Video jobs running at once ([`VIDEO_CONCURRENCY`]) and waiting (`max_queued_jobs`;
+    /// more are refused with 429, so the line cannot grow without bound). The FFmpeg worker
+    /// holds its permit until it has really stopped (`video::run_blocking`), so this bounds
+    /// the work, not just the waiting.
     #[cfg(feature = "video")]
-    pub video_permits: Arc<Semaphore>,
+    pub video_admission: Arc<Admission>,
     /// Asks the GPU backend whether its device is still alive; `None` without a GPU.
     gpu_health: Option<GpuHealth>,
     /// Where the daemon counts its own RPCs and stage times (`xformd daemon`, where no front
@@ -136,6 +136,8 @@ impl App {
         Ok(App {
             limits,
             admission: Arc::new(Admission::new(config.limits.max_concurrent_jobs, config.limits.max_queued_jobs)),
+            #[cfg(feature = "video")]
+            video_admission: Arc::new(Admission::new(VIDEO_CONCURRENCY, config.limits.max_queued_jobs)),
             config: Arc::new(config),
             executor,
             origin,
@@ -144,8 +146,6 @@ impl App {
             gpu: status,
             #[cfg(feature = "video")]
             video: open_video(limits),
-            #[cfg(feature = "video")]
-            video_permits: Arc::new(Semaphore::new(VIDEO_CONCURRENCY)),
             gpu_health,
             rpc_metrics: None,
         })

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use crate::app::App;
 use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
-use crate::exec::Hints;
 use crate::job::BackendPref;
+use crate::job::Hints;
 use crate::pipeline::variants::{variants, VariantsInput};
 use crate::url::{self, UrlOptions};
 

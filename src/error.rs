@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Timeout,
     /// A bug or an unexpected failure inside the server (server's fault).
     Internal,
+    /// The client went away or its deadline passed, and the work was stopped. Nobody reads
+    /// the answer; 499 is the status proxies log for it.
+    Cancelled,
 }
 
 /// One row of the mapping table.
@@ -56,6 +59,8 @@ const TABLE: &[Row] = &[
     Row { kind: ErrorKind::Busy, http: 429, grpc: 8, code: "busy" },
     Row { kind: ErrorKind::Unavailable, http: 503, grpc: 14, code: "unavailable" },
     Row { kind: ErrorKind::Timeout, http: 504, grpc: 4, code: "timeout" },
+    Row { kind: ErrorKind::Cancelled, http: 499, grpc: 1, code: "cancelled" },
+    // Last: the fallback of `row`.
     Row { kind: ErrorKind::Internal, http: 500, grpc: 13, code: "internal" },
 ];
 
@@ -167,7 +172,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use super::*;
 
-    const ALL: [ErrorKind; 10] = [
+    const ALL: [ErrorKind; 11] = [
         ErrorKind::InvalidArgument,
         ErrorKind::Unauthenticated,
         ErrorKind::NotFound,
@@ -178,6 +183,7 @@ mod tests {
         ErrorKind::Unavailable,
         ErrorKind::Timeout,
         ErrorKind::Internal,
+        ErrorKind::Cancelled,
     ];
 
     #[test]

@@ -4,7 +4,7 @@
 //! recorded reason, step loop with trim measurement and layer recursion). Several variants of
 //! one decoded source: `variants` (`Executor::run_variants`).
 //!
-//! May import: its children, `plan`, `media`, `job`, `limits`, `error`; tokio only at the
+//! May import: its children, `plan`, `media`, `job`, `limits`, `cancel`, `error`; tokio only at the
 //! boundary. Must not import `url` or `service`. Only `exec::gpu` knows wgpu, only
 //! `exec::cpu` knows rayon and fast_image_resize.
 
@@ -12,18 +12,14 @@ pub mod compare;
 pub mod cpu;
 #[cfg(feature = "gpu")]
 pub mod gpu;
-// Client hints, normalised against cache-busting.
-mod hints;
 pub mod variants;
 pub mod weights;
-
-pub use hints::{Hints, JobHints};
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::job::{BackendPref, Job, Layer, Step};
+use crate::job::{BackendPref, Hints, Job, Layer, Step};
 use crate::limits::Limits;
 use crate::media::Frame;
 use crate::plan::{self, PlanOp, Rect, StepInput};
@@ -213,6 +209,8 @@ impl Executor {
             report.fallback_reason = Some("no_adapter".into());
         }
         for step in steps {
+            // The request may have gone away while the previous step ran.
+            crate::cancel::check()?;
             let shrunk = first.take();
             let planned = plan_on(step, &frame, input, shrunk, base, hints, ctx.limits)?;
             if shrunk.is_some() && !matches!(planned.ops.first(), Some(PlanOp::Resize { .. })) {

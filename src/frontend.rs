@@ -157,14 +157,24 @@ pub async fn serve(
 }
 
 /// JSON error body with the status from the error table.
+/// Client errors (4xx) say what was wrong, naming the key and value. Server faults (5xx) carry
+/// details a client must not see (temporary file names, folders, library messages), so their
+/// body is a fixed sentence per kind; the details go to the log under the request id, which
+/// the client gets in `X-Request-Id`.
 fn error_response(e: &Error) -> Response {
-    let status = StatusCode::from_u16(e.kind().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::json!({
-        "code": e.kind().code(),
-        "message": e.message(),
-        "key": e.key(),
-        "value": e.value(),
-    });
+    let kind = e.kind();
+    let status = StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = if kind.is_client_error() {
+        serde_json::json!({ "code": kind.code(), "message": e.message(), "key": e.key(), "value": e.value() })
+    } else {
+        tracing::error!(code = kind.code(), error = %e, "request failed");
+        let message = match kind {
+            ErrorKind::Unavailable => "a backend of this service is unavailable; try again",
+            ErrorKind::Timeout => "the request took too long",
+            _ => "the server failed to answer this request",
+        };
+        serde_json::json!({ "code": kind.code(), "message": message, "key": null, "value": null })
+    };
     let mut resp = (status, axum::Json(body)).into_response();
     if e.kind() == ErrorKind::Busy {
         resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
@@ -201,7 +211,12 @@ async fn readyz(State(state): State<FrontState>) -> Response {
             "ready".into_response()
         }
         Ok(Ok(_)) => not_ready("daemon not serving".into()),
-        Ok(Err(s)) => not_ready(format!("daemon health: {}", s.message())),
+        // The transport error names internal addresses: logged, not shown (the probe only
+        // needs the status).
+        Ok(Err(s)) => {
+            tracing::warn!(error = %s.message(), "daemon health check failed");
+            not_ready("daemon health check failed".into())
+        }
         Err(_) => not_ready("daemon health check timed out".into()),
     }
 }
@@ -289,7 +304,7 @@ struct Rendered {
     out: pb::TransformResponse,
     debug: Option<(String, String)>,
     /// The client hints the job read (named in `Vary`).
-    uses: crate::exec::JobHints,
+    uses: crate::job::JobHints,
 }
 
 async fn render(state: &FrontState, path: &str, query: Option<&str>, headers: &HeaderMap) -> Result<Rendered> {

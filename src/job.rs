@@ -13,16 +13,19 @@
 //! * `layer` — image, text and solid-colour layers with their positions.
 //! * `output` — format, quality and delivery flags.
 //! * `video` — trimming windows for video sources.
+//! * `hints` — client hints for `w-auto`/`dpr-auto`, laddered against cache-busting.
 
 pub mod canonical;
 pub mod effect;
 pub mod geometry;
+pub mod hints;
 pub mod layer;
 pub mod output;
 pub mod video;
 
 pub use effect::{Background, Border, Color, Effect, Flip, Radius, Rotation, Trim};
 pub use geometry::{AspectRatio, BinOp, Crop, Dim, Dpr, Expr, ExprToken, Focus, Var};
+pub use hints::{Hints, JobHints};
 pub use layer::{Layer, LayerKind, LayerPosition, TextAlign, TextStyle};
 pub use output::{Format, Output};
 pub use video::{TimeValue, VideoParams};

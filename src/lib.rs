@@ -13,7 +13,7 @@
 //!   the gRPC API (`service`), also inside one process, so scaling out is configuration.
 //! * `exec` runs plans: `exec::gpu` (wgpu, WGSL in `shaders/`) and `exec::cpu`
 //!   (fast_image_resize, rayon). Only `exec::gpu` knows wgpu.
-//! * `error`, `limits`, `config`, `telemetry` are leaf utilities.
+//! * `error`, `limits`, `cancel`, `config`, `telemetry` are leaf utilities.
 //!
 //! # Dependency rules
 //!
@@ -29,7 +29,7 @@
 //! | `pipeline` | `app`, `origin`, `cache`, `media`, `exec`, `job`, `plan`, `video` (AVIF sources decode through its FFmpeg thumbnail at t = 0) |
 //! | `service` | `pipeline`, `app`, `job`, `error`, `media` (probe), `url::cloudinary` (the Translate RPC only) |
 //! | `frontend` | `url`, `job`, `error`, `service` (client and convert only) |
-//! | `batch` | `app`, `config`, `pipeline`, `url`, `job`, `exec` (hints), `error` |
+//! | `batch` | `app`, `config`, `pipeline`, `url`, `job`, `error` |
 //! | `cli` | `app`, `url::cloudinary`, `report`, `media` (codec list), `video` (self-test), `error` |
 //!
 //! `tests/architecture.rs` checks these rules against the `use` lines in `src/`.
@@ -38,6 +38,7 @@ pub mod app;
 pub mod batch;
 pub mod bench;
 pub mod cache;
+pub mod cancel;
 pub mod cli;
 pub mod config;
 pub mod error;

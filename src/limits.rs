@@ -21,6 +21,13 @@ pub struct Limits {
     /// Most frames accepted in an animated GIF or WebP, counted from the container before
     /// any frame is decoded (the frames together also stay under `max_alloc`).
     pub max_frames: u32,
+    /// Most chain steps in one job, layers' own steps included (`:`-separated ImageKit steps).
+    pub max_steps: u32,
+    /// Most layers in one job, nested layers included.
+    pub max_layers: u32,
+    /// Most work one render may cost, in the units of `plan::cost` (about one multiply-add per
+    /// pixel), estimated from the plan and the source's header before anything is decoded.
+    pub max_work: u64,
 }
 
 impl Default for Limits {
@@ -32,6 +39,11 @@ impl Default for Limits {
             max_source_bytes: 256 << 20,
             max_video_secs: 3600,
             max_frames: 1000,
+            max_steps: 20,
+            max_layers: 20,
+            // About 20 s of the CPU blur on one core of the 2-core CI machine (2e9 units/s
+            // measured, docs/security.md): a 20 MP photo takes a few `bl-100`, not 250.
+            max_work: 40_000_000_000,
         }
     }
 }

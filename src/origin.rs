@@ -67,7 +67,8 @@ async fn ready_within(limit: Duration, what: &str, check: impl Future<Output = R
 /// Build the origin tree from the configuration: the `[[origins]]` entries by path prefix,
 /// over the local folder `media.root` (the default for paths no entry claims).
 pub fn from_config(config: &Config) -> Result<Arc<dyn Origin>> {
-    let default: Arc<dyn Origin> = Arc::new(LocalOrigin::new(config.media.root.clone()));
+    let max = config.limits.max_source_bytes;
+    let default: Arc<dyn Origin> = Arc::new(LocalOrigin::new(config.media.root.clone()).with_max_bytes(max));
     if config.origins.is_empty() {
         return Ok(default);
     }
@@ -85,7 +86,7 @@ fn build_one(o: &OriginConfig, max_source_bytes: u64) -> Result<Arc<dyn Origin>>
         n => n.min(max_source_bytes),
     };
     Ok(match o.kind.as_str() {
-        "local" => Arc::new(LocalOrigin::new(o.root.clone())),
+        "local" => Arc::new(LocalOrigin::new(o.root.clone()).with_max_bytes(max_bytes)),
         "http" => Arc::new(http::HttpOrigin::new(http::HttpSettings::from_config(o, max_bytes)?)?),
         "s3" => Arc::new(s3::S3Origin::from_config(o, max_bytes)?),
         other => {

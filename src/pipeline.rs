@@ -23,9 +23,10 @@ pub mod variants;
 use std::time::Instant;
 
 use crate::app::App;
+use crate::cancel::{self, Cancel};
 use crate::error::{Error, ErrorKind, Result};
-use crate::exec::{BackendKind, Hints, LayerSource};
-use crate::job::{BackendPref, Format, Job};
+use crate::exec::{BackendKind, LayerSource};
+use crate::job::{BackendPref, Format, Hints, Job};
 use crate::limits::Limits;
 use crate::media::decode::{decode, DecodeOptions, Decoded};
 use crate::media::encode::{encode_with, EncodeOptions, Metadata};
@@ -139,6 +140,8 @@ pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutp
     if input.job.thumbnail {
         return video::thumbnail(app, input).await;
     }
+    // Counts need no source: a chain over the limits is refused before it costs a fetch.
+    crate::plan::cost::check_counts(&input.job, &app.limits)?;
     // Admission before the fetch: a request waiting in the queue holds no source bytes, so
     // peak memory follows `max_concurrent_jobs`, not the queue (scripts/load-rss.sh).
     let permit = app.admission.acquire().await?;
@@ -190,19 +193,42 @@ async fn render(
 /// its result without blocking a tokio worker. The permit is released before the result is
 /// sent, so whoever sees the result also sees the admission slot free (the queue-depth
 /// gauge is exact once a response is out).
+///
+/// The work runs under a [`Cancel`] token that this future raises when it is dropped before
+/// the result arrives (the HTTP client went away, the gRPC stream was reset, a deadline
+/// passed): the steps and the long kernel loops check it and stop, so the worker is free
+/// again within one row band instead of finishing a render nobody reads. A panic inside the
+/// work is caught here and answered as an internal error (rayon would abort the process on a
+/// panic in a spawned task).
 async fn on_pool<T: Send + 'static>(
     app: &App,
     permit: tokio::sync::OwnedSemaphorePermit,
     work: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let token = Cancel::new();
+    let guard = token.on_drop();
     app.executor.cpu().spawn(move || {
-        let result = work();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cancel::scope(&token, work)))
+            .unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
         drop(permit);
         // The receiver is gone only if the client went away; the result is then unwanted.
         let _ = tx.send(result);
     });
-    rx.await.map_err(|_| Error::internal("pool task ended without a result"))?
+    let result = rx.await.map_err(|_| Error::internal("pool task ended without a result"));
+    guard.disarm();
+    result?
+}
+
+/// The internal error for a panic caught on the pool, with its message for the log.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> Error {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string payload".into());
+    tracing::error!(panic = %what, "render panicked; the worker carries on");
+    Error::internal(format!("render panicked: {what}"))
 }
 
 /// Decode, run and encode on the calling (pool) thread.
@@ -213,6 +239,12 @@ fn render_blocking(
     handle: tokio::runtime::Handle,
 ) -> Result<TransformOutput> {
     let limits: &Limits = &app.limits;
+    // The work budget, from the header's size before any pixel is decoded (AVIF and video
+    // sizes come from FFmpeg's decode; `run_decoded` checks those).
+    let info = crate::media::probe::probe(bytes, limits)?;
+    if info.width > 0 && info.height > 0 {
+        crate::plan::cost::estimate(&input.job, info.oriented_size(), 1, input.hints, limits)?;
+    }
     if let Some(out) = animated::render(app, input, bytes, &handle)? {
         return Ok(out);
     }
@@ -241,6 +273,8 @@ fn run_decoded(
     // `iw`, fractions and the resize target are those of the source) and its first op, a
     // Resize to an absolute size, finishes the downscale from the shrunk frame.
     let planned_from = (decoded.shrink > 1).then(|| decoded.info.oriented_size());
+    let source = planned_from.unwrap_or((decoded.frame.width, decoded.frame.height));
+    crate::plan::cost::estimate(&input.job, source, 1, input.hints, limits)?;
     let (frame, report) = app.executor.run_job_from(
         &input.job,
         decoded.frame,
@@ -252,6 +286,7 @@ fn run_decoded(
     )?;
     let process_ms = ms(t);
 
+    cancel::check()?;
     let t = Instant::now();
     let (format, negotiated) = match out.format {
         None | Some(Format::Auto) => (negotiate(&input.accept, frame.has_alpha()), true),
@@ -279,6 +314,45 @@ fn run_decoded(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hole 9 of issue #12: rayon aborts the process on a panic in a spawned task; the pool
+    /// wrapper turns it into a 500 for that request and the pool keeps serving.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_on_the_pool_is_an_internal_error() {
+        let mut config = crate::config::Config::default();
+        config.backend.gpu = false;
+        config.cache.enabled = false;
+        let app = App::new(config).unwrap();
+        let permit = app.admission.acquire().await.unwrap();
+        let e = on_pool(&app, permit, || -> Result<()> { panic!("boom") }).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert!(e.message().contains("boom"), "{e}");
+        let permit = app.admission.acquire().await.unwrap();
+        assert_eq!(on_pool(&app, permit, || Ok(7)).await.unwrap(), 7);
+    }
+
+    /// Dropping the waiting future raises the token the work runs under.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropping_the_wait_cancels_the_work() {
+        let mut config = crate::config::Config::default();
+        config.backend.gpu = false;
+        config.cache.enabled = false;
+        let app = App::new(config).unwrap();
+        let permit = app.admission.acquire().await.unwrap();
+        let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+        let wait = on_pool(&app, permit, move || {
+            let started = Instant::now();
+            while cancel::check().is_ok() {
+                assert!(started.elapsed().as_secs() < 10, "never cancelled");
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            seen_tx.send(()).unwrap();
+            Ok(())
+        });
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(100), wait).await.is_err());
+        let seen = tokio::task::spawn_blocking(move || seen_rx.recv_timeout(std::time::Duration::from_secs(5)));
+        assert!(seen.await.unwrap().is_ok(), "the work did not see the cancellation");
+    }
 
     #[test]
     fn negotiation_prefers_png_for_alpha() {

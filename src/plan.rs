@@ -11,6 +11,8 @@
 //! May import: `job`, `limits`, `error`. Must not import `url`, `exec`, `media`, any async or
 //! GPU crate.
 
+// The work a job will cost, estimated before decoding (limits.max_work).
+pub mod cost;
 mod effects;
 mod gravity;
 mod layer;

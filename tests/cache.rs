@@ -5,8 +5,8 @@ use std::path::Path;
 
 use xformd::app::App;
 use xformd::config::Config;
-use xformd::exec::Hints;
 use xformd::job::BackendPref;
+use xformd::job::Hints;
 use xformd::pipeline::{transform, TransformInput, TransformOutput};
 use xformd::url::{to_job, UrlOptions};
 

@@ -88,3 +88,54 @@ async fn attack_connection_flood_over_the_cap() {
     }
     assert!(served, "slots are given back when connections close");
 }
+
+/// Hole 9: 5xx bodies carried internal details (the daemon's address and transport error,
+/// temporary file names, folders). With the daemon down, the front end answers 503 with a
+/// fixed message; the details are in the log under the `X-Request-Id` it returns.
+#[tokio::test]
+async fn attack_error_bodies_leak_internal_details() {
+    // A port nobody listens on: bind, note it, close.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let state = xformd::frontend::FrontState::new(
+        &format!("http://{dead}"),
+        xformd::url::UrlOptions::default(),
+        "public, max-age=60",
+        false,
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http = listener.local_addr().unwrap();
+    tokio::spawn(xformd::frontend::serve(listener, std::future::pending(), state));
+    let r = reqwest::get(format!("http://{http}/tr:w-40/photos/coffee.png")).await.unwrap();
+    assert!(r.status().is_server_error(), "{}", r.status());
+    assert!(r.headers().contains_key("x-request-id"));
+    let body = r.text().await.unwrap();
+    let port = dead.port().to_string();
+    for leak in ["127.0.0.1", port.as_str(), "transport", "/tmp", "/work"] {
+        assert!(!body.contains(leak), "5xx body leaks {leak:?}: {body}");
+    }
+    let ready = reqwest::get(format!("http://{http}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = ready.text().await.unwrap();
+    assert!(!body.contains("127.0.0.1") && !body.contains(&port), "/readyz leaks: {body}");
+}
+
+/// Hole 9: a source FFmpeg cannot decode answered 422 with FFmpeg's message, which named the
+/// temporary file (its absolute path and the daemon's PID). The message names the request's
+/// path only.
+#[tokio::test]
+async fn attack_undecodable_avif_reveals_temporary_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    // An ISO-BMFF `ftyp avif` header followed by garbage: sniffed as AVIF, then refused.
+    let mut bytes = b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf".to_vec();
+    bytes.extend(std::iter::repeat_n(0xA5u8, 4000));
+    std::fs::write(dir.path().join("bad.avif"), bytes).unwrap();
+    let s = crate::common::start_server(config(dir.path().to_path_buf())).await;
+    let r = reqwest::get(s.url("/tr:w-40/bad.avif")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    let tmp = std::env::temp_dir();
+    let pid = std::process::id().to_string();
+    assert!(!body.contains(tmp.to_str().unwrap()) && !body.contains(&pid), "422 body leaks a path or PID: {body}");
+    assert!(!body.contains(dir.path().to_str().unwrap()), "422 body leaks the media folder: {body}");
+}

@@ -67,3 +67,15 @@ mod grpc_attacks;
 
 // Attacks on connections (issue #12 hole 6): slowloris, floods.
 mod connection_attacks;
+
+// Attacks through uploaded media (issue #12 hole 4): playlists and lists that make FFmpeg
+// read other files or URLs (feature "video").
+#[cfg(feature = "video")]
+mod media_attacks;
+
+// Attacks on the work budget (issue #12 hole 5 and parts of 9): chained effects, renders
+// abandoned by their client or deadline, sources too large to read.
+mod budget_attacks;
+
+// Attacks through the web origin (issue #12 hole 9): encoded queries, redirects out of the base path.
+mod origin_attacks;

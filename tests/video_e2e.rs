@@ -205,7 +205,7 @@ async fn vanished_client_cancels_the_cut() {
     use xformd::service::proto::transformer_client::TransformerClient;
 
     let app = xformd::app::App::new(config(media_dir())).unwrap();
-    let permits = Arc::clone(&app.video_permits);
+    let line = Arc::clone(&app.video_admission);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -226,11 +226,11 @@ async fn vanished_client_cancels_the_cut() {
     let call = client.cut_video(request);
     // Give the daemon time to start FFmpeg, then go away.
     let _ = tokio::time::timeout(Duration::from_millis(700), call).await;
-    let busy = permits.available_permits() < xformd::app::VIDEO_CONCURRENCY;
+    let busy = line.depth(xformd::app::VIDEO_CONCURRENCY) > 0;
     assert!(busy, "the cut was not running when the client left");
     let left = Instant::now();
     drop(client);
-    while permits.available_permits() < xformd::app::VIDEO_CONCURRENCY {
+    while line.depth(xformd::app::VIDEO_CONCURRENCY) > 0 {
         assert!(left.elapsed() < Duration::from_secs(2), "the cut kept running after the client left");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

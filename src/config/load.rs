@@ -109,6 +109,9 @@ impl Config {
             max_source_bytes: self.limits.max_source_bytes,
             max_video_secs: self.limits.max_video_secs,
             max_frames: self.limits.max_frames,
+            max_steps: self.limits.max_steps,
+            max_layers: self.limits.max_layers,
+            max_work: self.limits.max_work,
         }
     }
 

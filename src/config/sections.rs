@@ -150,6 +150,13 @@ pub struct LimitsConfig {
     pub max_video_secs: u32,
     /// Most frames in an animated GIF or WebP source; more are refused with 413.
     pub max_frames: u32,
+    /// Most chain steps per job (layers' steps included); more are refused with 400.
+    pub max_steps: u32,
+    /// Most layers per job (nested ones included); more are refused with 400.
+    pub max_layers: u32,
+    /// Most estimated work per render (≈ multiply-adds per pixel, see docs/security.md);
+    /// more is refused with 400 before decoding.
+    pub max_work: u64,
     /// Image jobs running at once.
     pub max_concurrent_jobs: usize,
     /// Image jobs waiting for a slot; more are refused with 429.
@@ -320,6 +327,9 @@ impl Default for LimitsConfig {
             max_source_bytes: l.max_source_bytes,
             max_video_secs: l.max_video_secs,
             max_frames: l.max_frames,
+            max_steps: l.max_steps,
+            max_layers: l.max_layers,
+            max_work: l.max_work,
             max_concurrent_jobs: 8,
             max_queued_jobs: 64,
         }

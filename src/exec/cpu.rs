@@ -55,7 +55,10 @@ impl CpuBackend {
     /// variants of one source, their encodes).
     pub fn par_map<T: Send, R: Send>(&self, items: Vec<T>, f: impl Fn(T) -> R + Send + Sync) -> Vec<R> {
         use rayon::iter::{IntoParallelIterator, ParallelIterator};
-        self.pool.install(|| items.into_par_iter().map(f).collect())
+        // Each item runs under the caller's cancellation token (other pool threads do not
+        // share the caller's thread-local scope).
+        let token = crate::cancel::current();
+        self.pool.install(|| items.into_par_iter().map(|item| crate::cancel::scope(&token, || f(item))).collect())
     }
 
     /// Number of worker threads.
@@ -190,6 +193,11 @@ impl Backend for CpuBackend {
     }
 
     fn run(&self, ops: &[PlanOp], frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> {
-        self.install(|| ops.iter().try_fold(frame, |f, op| run_op(op, f, ctx)))
+        self.install(|| {
+            ops.iter().try_fold(frame, |f, op| {
+                crate::cancel::check()?;
+                run_op(op, f, ctx)
+            })
+        })
     }
 }

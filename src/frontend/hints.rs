@@ -4,12 +4,11 @@
 //! headers `Vary` names, so every request header that changed the bytes must be named there
 //! (a `w-auto` response cached without `Vary: Sec-CH-Width` would be served to every screen).
 //! Hints a job does not read are not sent to the daemon at all, so they cannot change the
-//! daemon's cache key either; the daemon ladders the ones it gets (`exec::Hints::for_jobs`).
+//! daemon's cache key either; the daemon ladders the ones it gets (`job::Hints::for_jobs`).
 
 use axum::http::HeaderMap;
 
-use crate::exec::{Hints, JobHints};
-use crate::job::Job;
+use crate::job::{Hints, Job, JobHints};
 use crate::limits::Limits;
 
 /// The hints of one request for one job, and which of them the job reads.
@@ -31,7 +30,7 @@ pub fn read(headers: &HeaderMap, job: &Job) -> ClientHints {
         dpr: get(["sec-ch-dpr", "dpr"]).and_then(|v| v.parse().ok()),
     };
     // The front end does not know the daemon's limits; the daemon caps the width again.
-    ClientHints { hints: raw.for_jobs([job], &Limits::default()), uses: JobHints::of(job) }
+    ClientHints { hints: raw.for_jobs([job], Limits::default().max_output_dim), uses: JobHints::of(job) }
 }
 
 /// The `Vary` value for a response: `Accept` when the format was negotiated, and the hint

@@ -75,7 +75,7 @@ struct CachedCut {
     content_type: String,
     negotiated: bool,
     /// The client hints the job read (named in `Vary`).
-    uses: crate::exec::JobHints,
+    uses: crate::job::JobHints,
     at: Instant,
 }
 
@@ -290,7 +290,7 @@ fn base_headers(
     state: &FrontState,
     content_type: &str,
     negotiated: bool,
-    uses: crate::exec::JobHints,
+    uses: crate::job::JobHints,
 ) -> axum::http::response::Builder {
     let builder = Response::builder()
         .header(header::CONTENT_TYPE, content_type)

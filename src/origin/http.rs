@@ -181,17 +181,29 @@ impl HttpOrigin {
     /// The URL of `path` under the base URL.
     fn url_of(&self, path: &str) -> Result<Url> {
         let rel = path.trim_start_matches('/');
-        if rel.is_empty() || super::escapes(rel.split(['?', '#']).next().unwrap_or(rel)) {
+        if rel.is_empty() || super::escapes(rel) {
             return Err(Error::invalid("path", path, "not a file path under the origin"));
         }
-        let base = self.settings.base_url.as_str().trim_end_matches('/');
-        let url = Url::parse(&format!("{base}/{rel}")).map_err(|e| Error::invalid("path", path, e))?;
-        // URL parsing resolves `%2e%2e` segments: the result must still be under the base path.
-        let base_path = self.settings.base_url.path().trim_end_matches('/');
-        if !url.path().starts_with(&format!("{base_path}/")) {
+        // Segment by segment, percent-encoded: a `?` or `#` in the source path (a `%3F` in the
+        // request) stays part of the path instead of becoming a query or fragment of the
+        // origin request.
+        let mut url = self.settings.base_url.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        url.path_segments_mut()
+            .map_err(|()| Error::invalid("path", path, "the origin's base URL cannot take a path"))?
+            .pop_if_empty()
+            .extend(rel.split('/'));
+        if !self.under_base(&url) {
             return Err(Error::invalid("path", path, "not a file path under the origin"));
         }
         Ok(url)
+    }
+
+    /// True when `url` lies under the base URL's path (requests and redirects alike).
+    fn under_base(&self, url: &Url) -> bool {
+        let base_path = self.settings.base_url.path().trim_end_matches('/');
+        url.path().starts_with(&format!("{base_path}/"))
     }
 
     /// Refuse URLs whose scheme, host or literal address is not allowed.
@@ -227,6 +239,14 @@ impl HttpOrigin {
                 url = url
                     .join(location)
                     .map_err(|e| Error::new(ErrorKind::Unavailable, format!("bad redirect '{location}': {e}")))?;
+                // A redirect may not leave the origin's base path (the host is checked again
+                // at the top of the loop): `base_url` is a folder, not a whole site.
+                if !self.under_base(&url) {
+                    return Err(Error::new(
+                        ErrorKind::Unavailable,
+                        format!("origin redirected '{path}' out of its base path to {}", url.path()),
+                    ));
+                }
                 continue;
             }
             if matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN) {

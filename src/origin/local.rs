@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use tokio::io::AsyncReadExt;
+
 use super::{BoxFuture, Fetched, Origin};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -12,12 +14,20 @@ use crate::error::{Error, ErrorKind, Result};
 #[derive(Debug, Clone)]
 pub struct LocalOrigin {
     root: PathBuf,
+    max_bytes: u64,
 }
 
 impl LocalOrigin {
-    /// Serve files under `root`.
+    /// Serve files under `root`, of any size (see [`with_max_bytes`](Self::with_max_bytes)).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalOrigin { root: root.into() }
+        LocalOrigin { root: root.into(), max_bytes: u64::MAX }
+    }
+
+    /// Refuse files over `max_bytes` from their size on disk, before reading them (a file
+    /// of gigabytes in the media folder would otherwise be read whole, then refused).
+    pub fn with_max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
     }
 
     /// The folder.
@@ -53,7 +63,24 @@ impl Origin for LocalOrigin {
             if !meta.is_file() {
                 return Err(not_found());
             }
-            let bytes = tokio::fs::read(&real).await.map_err(|_| not_found())?;
+            let too_large = |len: u64| {
+                let msg = format!("source is over {len} bytes, over the limit of {}", self.max_bytes);
+                Error::new(ErrorKind::TooLarge, msg).with_param("max_source_bytes", self.max_bytes.to_string())
+            };
+            if meta.len() > self.max_bytes {
+                return Err(too_large(meta.len()));
+            }
+            // The file may grow between the stat and the read: read at most one byte more
+            // than allowed, and refuse if that byte came.
+            let file = tokio::fs::File::open(&real).await.map_err(|_| not_found())?;
+            let mut bytes = Vec::new();
+            file.take(self.max_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .await
+                .map_err(|e| Error::internal(format!("reading a source: {e}")))?;
+            if bytes.len() as u64 > self.max_bytes {
+                return Err(too_large(bytes.len() as u64));
+            }
             let mtime = meta
                 .modified()
                 .ok()

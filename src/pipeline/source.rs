@@ -6,7 +6,7 @@
 //! `job`, `limits`, `error` and (feature `video`) `video`.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::exec::Hints;
+use crate::job::Hints;
 use crate::job::{Format, Job};
 use crate::limits::Limits;
 use crate::media::decode::{decode_with, DecodeOptions, Decoded};
@@ -58,24 +58,18 @@ pub(super) fn decode_source(
 
 #[cfg(feature = "video")]
 pub(super) fn decode_avif(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::io::Write;
 
     use crate::video::VideoBackend;
 
-    /// Removes the temporary file however the decode ends.
-    struct TempFile(std::path::PathBuf);
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    // FFmpeg's demuxer reads files; the AVIF is at most `max_source_bytes`.
-    let name = format!("xformd-{}-{}.avif", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-    let tmp = TempFile(std::env::temp_dir().join(name));
-    std::fs::write(&tmp.0, bytes).map_err(|e| Error::internal(format!("avif temp file: {e}")))?;
+    // FFmpeg's demuxer reads files; the AVIF is at most `max_source_bytes`. The name is random
+    // and the file created exclusively (no symlink planted in /tmp can redirect the write);
+    // it is removed when `tmp` drops, however the decode ends.
+    let temp_error = |e: std::io::Error| Error::internal(format!("avif temp file: {e}"));
+    let mut tmp = tempfile::Builder::new().prefix("xformd-").suffix(".avif").tempfile().map_err(temp_error)?;
+    tmp.write_all(bytes).map_err(temp_error)?;
     let backend = crate::video::FfmpegBackend::new(*limits)?;
-    let frame = backend.thumbnail(&tmp.0, 0.0, limits).map_err(|e| {
+    let frame = backend.thumbnail(tmp.path(), 0.0, limits).map_err(|e| {
         if e.kind() == ErrorKind::Internal {
             return e;
         }

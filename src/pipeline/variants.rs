@@ -20,8 +20,8 @@ use super::{ms, negotiate, source_format, OriginLayers, Timings, TransformOutput
 use crate::app::App;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::variants::{Variant, MAX_VARIANTS};
-use crate::exec::{BackendKind, Hints};
-use crate::job::{BackendPref, Format, Job};
+use crate::exec::BackendKind;
+use crate::job::{BackendPref, Format, Hints, Job};
 use crate::media::decode::{decode_with, DecodeOptions, Decoded};
 use crate::media::encode::{encode_with, EncodeOptions, Metadata};
 use crate::media::probe::{probe, SourceFormat};
@@ -66,6 +66,9 @@ fn check(jobs: &[Job]) -> Result<&str> {
 /// Render every job of `input` from one fetch and one decode; outputs in job order.
 pub async fn variants(app: &App, input: VariantsInput) -> Result<Vec<TransformOutput>> {
     let source = check(&input.jobs)?.to_string();
+    for job in &input.jobs {
+        crate::plan::cost::check_counts(job, &app.limits)?;
+    }
     // Admission before the fetch, as in `transform`: queued calls hold no source bytes.
     let permit = app.admission.acquire().await?;
     let started = Instant::now();
@@ -79,6 +82,21 @@ pub async fn variants(app: &App, input: VariantsInput) -> Result<Vec<TransformOu
         o.timings.fetch_ms = fetch_ms;
     }
     Ok(outs)
+}
+
+/// The variants of one call share one budget: their estimated work added up stays under
+/// `limits.max_work` (a call cannot buy 32 budgets by listing 32 variants).
+fn work_budget(jobs: &[Job], source: (u32, u32), hints: Hints, limits: &crate::limits::Limits) -> Result<()> {
+    let mut total = 0u64;
+    for job in jobs {
+        total = total.saturating_add(crate::plan::cost::estimate(job, source, 1, hints, limits)?);
+    }
+    if total > limits.max_work {
+        let why =
+            format_args!("the variants together would cost about {total} units, over the limit of {}", limits.max_work);
+        return Err(Error::invalid("max_work", total.to_string(), why));
+    }
+    Ok(())
 }
 
 /// Decode once, run the variants, encode each (in parallel), on the calling pool thread.
@@ -96,10 +114,17 @@ fn render_blocking(
         keep_profile: jobs.iter().any(|j| j.output.color_profile),
         keep_metadata: jobs.iter().any(|j| j.output.metadata),
     };
-    let decoded = match probe(bytes, limits)?.format {
+    let info = probe(bytes, limits)?;
+    if info.width > 0 && info.height > 0 {
+        work_budget(jobs, info.oriented_size(), input.hints, limits)?;
+    }
+    let decoded = match info.format {
         SourceFormat::Avif => super::decode_avif(bytes, limits)?,
         _ => decode_with(bytes, limits, &opts)?,
     };
+    if info.format == SourceFormat::Avif {
+        work_budget(jobs, (decoded.frame.width, decoded.frame.height), input.hints, limits)?;
+    }
     let decode_ms = ms(t);
 
     let t = Instant::now();

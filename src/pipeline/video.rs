@@ -34,7 +34,6 @@
 //!   path encodes VP9).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -96,12 +95,18 @@ pub struct RenderedFile {
 }
 
 impl RenderedFile {
-    /// A fresh unused name in the system temporary folder, ending in `.ext`.
-    fn temp(ext: &str) -> RenderedFile {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let name = format!("xformd-video-{}-{n}.{ext}", std::process::id());
-        RenderedFile { path: std::env::temp_dir().join(name), keep: false }
+    /// A fresh file in the system temporary folder, ending in `.ext`: a random name, created
+    /// exclusively, so nobody can predict it and plant a symlink there first.
+    fn temp(ext: &str) -> Result<RenderedFile> {
+        let path = tempfile::Builder::new()
+            .prefix("xformd-video-")
+            .suffix(&format!(".{ext}"))
+            .tempfile()
+            .map_err(|e| Error::internal(format!("creating a temporary file: {e}")))?
+            .into_temp_path()
+            .keep()
+            .map_err(|e| Error::internal(format!("keeping a temporary file: {e}")))?;
+        Ok(RenderedFile { path, keep: false })
     }
 
     /// A file the caller asked for: never deleted by this guard.
@@ -186,7 +191,9 @@ async fn source_file(app: &App, source: &str) -> Result<SourceFile> {
         }
     }
     let fetched = app.origin.fetch(source).await?;
-    let copy = RenderedFile::temp(extension(source).filter(|e| e.len() <= 8).unwrap_or("bin"));
+    let copy = RenderedFile::temp(
+        extension(source).filter(|e| e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric())).unwrap_or("bin"),
+    )?;
     tokio::fs::write(copy.path(), &fetched.bytes)
         .await
         .map_err(|e| Error::internal(format!("writing the video source to a temporary file: {e}")))?;
@@ -207,13 +214,11 @@ pub async fn cut_to(app: &App, input: CutInput, dest: &Path) -> Result<CutOutput
 /// One of the video slots; the permit moves into the blocking task so the slot stays taken
 /// until FFmpeg has really stopped.
 async fn video_permit(app: &App) -> Result<tokio::sync::OwnedSemaphorePermit> {
-    Arc::clone(&app.video_permits)
-        .acquire_owned()
-        .await
-        .map_err(|_| Error::new(ErrorKind::Unavailable, "shutting down"))
+    app.video_admission.acquire().await
 }
 
 async fn cut_into(app: &App, input: CutInput, dest: Option<&Path>) -> Result<CutOutput> {
+    crate::plan::cost::check_counts(&input.job, &app.limits)?;
     let started = Instant::now();
     let src = source_file(app, &input.job.source).await?;
     let fetch_ms = ms(started);
@@ -228,7 +233,7 @@ async fn cut_into(app: &App, input: CutInput, dest: Option<&Path>) -> Result<Cut
         let (spec, negotiated) = cut_spec(&input.job, &source, &input.accept, input.hint_width, &limits)?;
         let file = match dest {
             Some(d) => RenderedFile::kept(&d),
-            None => RenderedFile::temp(spec.format.extension()),
+            None => RenderedFile::temp(spec.format.extension())?,
         };
         let report = backend.cut(&src_path, &spec, file.path(), cancel)?;
         let output = backend.probe(file.path()).ok();

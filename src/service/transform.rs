@@ -12,8 +12,8 @@ use super::convert::{job_from_proto, status_from_error};
 use super::proto as pb;
 use crate::app::App;
 use crate::error::Error;
-use crate::exec::Hints;
 use crate::job::BackendPref;
+use crate::job::Hints;
 use crate::media::probe::probe;
 use crate::pipeline::{transform, TransformInput, TransformOutput};
 
@@ -82,7 +82,7 @@ impl pb::transformer_server::Transformer for TransformerService {
         let backend = backend_pref(&self.app, req.backend)?;
         // Unused hints are dropped and used ones laddered here, at the boundary, so that no
         // client can mint cache entries with random header values.
-        let hints = Hints { width: req.hint_width, dpr: req.hint_dpr }.for_jobs([&job], &self.app.limits);
+        let hints = Hints { width: req.hint_width, dpr: req.hint_dpr }.for_jobs([&job], self.app.limits.max_output_dim);
         let input = TransformInput { job, backend, accept: req.accept, hints };
         let out = match transform(&self.app, input).await {
             Ok(out) => out,

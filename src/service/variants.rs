@@ -4,7 +4,7 @@
 //! Owns: [`transform_variants`]. Jobs with an empty source take the request's shared source;
 //! the pipeline refuses jobs naming different sources (`InvalidArgument` on `source`).
 //!
-//! May import: `pipeline`, `app`, `job`, `error`, `exec::Hints`; tonic.
+//! May import: `pipeline`, `app`, `job`, `error`; tonic.
 
 use tonic::{Response, Status};
 
@@ -13,7 +13,7 @@ use super::proto as pb;
 use super::transform::{backend_pref, response};
 use crate::app::App;
 use crate::error::Error;
-use crate::exec::Hints;
+use crate::job::Hints;
 use crate::pipeline::variants::{variants, VariantsInput};
 
 /// Serve one `TransformVariants` call on `app`.
@@ -33,7 +33,7 @@ pub async fn transform_variants(
     }
     let backend = backend_pref(app, req.backend)?;
     // Normalised as in `transform`: a hint survives only when some variant reads it.
-    let hints = Hints { width: req.hint_width, dpr: req.hint_dpr }.for_jobs(&jobs, &app.limits);
+    let hints = Hints { width: req.hint_width, dpr: req.hint_dpr }.for_jobs(&jobs, app.limits.max_output_dim);
     let input = VariantsInput { jobs, backend, accept: req.accept, hints };
     let outs = variants(app, input).await.map_err(|e| status_from_error(&e))?;
     tracing::info!(variants = outs.len(), "transformed variants");

@@ -11,7 +11,7 @@ use ffmpeg::{codec, encoder, format, Packet, Rational, Rescale};
 use ffmpeg_next as ffmpeg;
 
 use super::encode;
-use super::source::{ff, micros, open_error, secs, ticks, Source};
+use super::source::{ff, micros, open_input, secs, ticks, Source};
 use super::{CutSpec, VideoError, VideoFormat};
 use crate::error::{Error, Result};
 
@@ -42,7 +42,7 @@ pub(super) fn copy_start(
     (start, end): (f64, f64),
     from_beginning: bool,
 ) -> Result<Option<i64>> {
-    let mut ictx = format::input(&path).map_err(|e| open_error(e, path))?;
+    let mut ictx = open_input(path)?;
     let tb = src.time_base(src.video);
     let (lo, hi, end_ts) = (ticks(start - 0.0005, tb), ticks(start + 0.005, tb), ticks(end, tb));
     if !from_beginning {
@@ -93,7 +93,7 @@ pub(super) fn copy_streams(
     tmp: &Path,
     cancel: &AtomicBool,
 ) -> Result<()> {
-    let mut ictx = format::input(&path).map_err(|e| open_error(e, path))?;
+    let mut ictx = open_input(path)?;
     let mut octx = format::output_as(&tmp, spec.format.extension()).map_err(ff("creating the output"))?;
     let audio = src.audio.filter(|_| spec.audio);
     // (input index, output index, offset in input ticks, end in input ticks, input tb).

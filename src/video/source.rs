@@ -77,7 +77,7 @@ impl Source {
     /// Open and probe `path`; a file FFmpeg cannot read or that holds no video is the
     /// client's fault (422), a file that is not there is ours (500).
     pub(super) fn open(path: &Path) -> Result<Source> {
-        let ictx = format::input(&path).map_err(|e| open_error(e, path))?;
+        let ictx = open_input(path)?;
         let raw = raw_probe(&ictx);
         let info = video_info(&raw)?;
         let video = pick(&raw, raw.best_video, StreamKind::Video)
@@ -101,13 +101,32 @@ impl Source {
     }
 }
 
-pub(super) fn open_error(e: ffmpeg::Error, path: &Path) -> Error {
+/// Demuxers a source may be read with: self-contained container formats. Left out on purpose:
+/// those whose input names other resources (`hls`, `dash`, `concat`, `image2` patterns,
+/// `tee`, `data`, `ffmetadata` …), which would make FFmpeg read files outside the media root
+/// or fetch URLs past the origin's SSRF checks when a playlist is uploaded under a video name.
+/// FFmpeg matches this list against each comma-separated name of the probed demuxer.
+const DEMUXERS: &str = "mov,matroska,mpeg,mpegts,avi,flv,ogg,asf,ivf,h264,hevc,m4v,mpegvideo,nut,gif,yuv4mpegpipe";
+
+/// Open `path` for reading, with FFmpeg restricted to the local file it names (no network
+/// or other protocols, no nested protocols) and to the [`DEMUXERS`]. A demuxer outside the
+/// list fails the open with `EINVAL`, which [`open_error`] reports as undecodable (422).
+pub(super) fn open_input(path: &Path) -> Result<Input> {
+    let mut options = ffmpeg::Dictionary::new();
+    options.set("protocol_whitelist", "file");
+    options.set("format_whitelist", DEMUXERS);
+    format::input_with_dictionary(&path, options).map_err(open_error)
+}
+
+fn open_error(e: ffmpeg::Error) -> Error {
     use ffmpeg::error::{EACCES, EISDIR, ENOENT};
     match e {
         ffmpeg::Error::Other { errno } if [ENOENT, EACCES, EISDIR].contains(&errno) => {
             VideoError::Io { op: "opening the source", source: std::io::Error::from_raw_os_error(errno) }.into()
         }
-        other => VideoError::Undecodable(format!("{}: {other}", path.display())).into(),
+        // Not the path: it is absolute (media folder, or a temporary file named after the
+        // PID) and this message reaches the client; the request already names the source.
+        other => VideoError::Undecodable(other.to_string()).into(),
     }
 }
 

@@ -115,20 +115,29 @@ pub fn gaussian_blur_with_radius(limits: &Limits, src: &Frame, sigma: f32, radiu
     // once per call, so one binary serves any x86-64 machine.
     let wide = has_avx2();
 
+    // A large σ on a large frame takes seconds: every row first asks whether the request
+    // is still wanted, so a cancelled render frees its worker within one row band.
+    let cancel = crate::cancel::current();
+
     // Pass 1, horizontal, into a `u16` plane (see the module doc).
     let mut mid: Vec<u16> = try_alloc_vec(limits, src.data.len(), 0u16)?;
-    mid.par_chunks_mut(stride)
-        .zip(src.data.par_chunks(stride))
-        .for_each_init(Vec::new, |pad, (out, row)| horizontal_row(wide, &weights, row, pad, out));
+    mid.par_chunks_mut(stride).zip(src.data.par_chunks(stride)).for_each_init(Vec::new, |pad, (out, row)| {
+        if !cancel.is_cancelled() {
+            horizontal_row(wide, &weights, row, pad, out);
+        }
+    });
+    cancel.check()?;
 
     // Pass 2, vertical, with the ×257 of the plane folded into the weights.
     let wv: Vec<f32> = weights.iter().map(|x| x / 257.0).collect();
     let data = crate::limits::try_alloc(limits, src.data.len() as u64)?;
     let mut out = Frame { width: src.width, height: src.height, data };
-    out.data
-        .par_chunks_mut(stride)
-        .enumerate()
-        .for_each(|(y, out_row)| vertical_row(wide, &wv, &mid, stride, h, y, out_row));
+    out.data.par_chunks_mut(stride).enumerate().for_each(|(y, out_row)| {
+        if !cancel.is_cancelled() {
+            vertical_row(wide, &wv, &mid, stride, h, y, out_row);
+        }
+    });
+    cancel.check()?;
     Ok(out)
 }
 

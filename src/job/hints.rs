@@ -1,20 +1,20 @@
 //! Client hints (`Sec-CH-Width`, `Sec-CH-DPR`) for `w-auto` and `dpr-auto`, normalised so
 //! that they cannot bust the cache.
 //!
-//! Owns: [`Hints`], [`Hints::for_jobs`], [`JobHints`]. Pure (imports `job` and `limits`).
+//! Owns: [`Hints`], [`Hints::for_jobs`], [`JobHints`]. Pure: the front end (for `Vary`) and the
+//! daemon (for the cache key) both read it, and neither may import the other's modules.
 //!
 //! A hint only changes the bytes of a job that asks for `auto`, so a hint the job does not use
 //! is dropped before it reaches the cache key; a used hint is rounded onto a ladder (width up
 //! to a multiple of [`WIDTH_STEP`], DPR up to one of [`DPR_LADDER`]), so random header values
 //! from one client land on a handful of cache entries instead of one each.
 
-use crate::job::{Dim, Dpr, Job, Step};
-use crate::limits::Limits;
+use super::{Dim, Dpr, Job, Step};
 
 /// Width hints are rounded up to a multiple of this many pixels.
-pub(crate) const WIDTH_STEP: u32 = 100;
+pub const WIDTH_STEP: u32 = 100;
 /// DPR hints are rounded up to the next of these (the last one caps them).
-pub(crate) const DPR_LADDER: [f64; 5] = [1.0, 1.5, 2.0, 3.0, 4.0];
+pub const DPR_LADDER: [f64; 5] = [1.0, 1.5, 2.0, 3.0, 4.0];
 
 /// Client hints for `w-auto` and `dpr-auto`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -57,24 +57,24 @@ fn visit(steps: &[Step], uses: &mut JobHints) {
 impl Hints {
     /// The hints as they may shape the output of `jobs`: unused ones dropped, used ones
     /// rounded onto the ladder, out-of-range ones dropped (a width of 0 or NaN DPR is no hint).
-    pub fn for_jobs<'a>(self, jobs: impl IntoIterator<Item = &'a Job>, limits: &Limits) -> Hints {
+    pub fn for_jobs<'a>(self, jobs: impl IntoIterator<Item = &'a Job>, max_width: u32) -> Hints {
         let uses = jobs.into_iter().fold(JobHints::default(), |acc, job| {
             let j = JobHints::of(job);
             JobHints { width: acc.width || j.width, dpr: acc.dpr || j.dpr }
         });
         Hints {
-            width: self.width.filter(|_| uses.width).and_then(|w| ladder_width(w, limits)),
+            width: self.width.filter(|_| uses.width).and_then(|w| ladder_width(w, max_width)),
             dpr: self.dpr.filter(|_| uses.dpr).and_then(ladder_dpr),
         }
     }
 }
 
-fn ladder_width(w: u32, limits: &Limits) -> Option<u32> {
+fn ladder_width(w: u32, max_width: u32) -> Option<u32> {
     if w == 0 {
         return None;
     }
     let up = w.div_ceil(WIDTH_STEP).saturating_mul(WIDTH_STEP);
-    Some(up.min(limits.max_output_dim))
+    Some(up.min(max_width))
 }
 
 fn ladder_dpr(d: f64) -> Option<f64> {
@@ -88,6 +88,7 @@ fn ladder_dpr(d: f64) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::job::{Layer, LayerKind, Resize};
+    use crate::limits::Limits;
 
     fn job(resize: Resize) -> Job {
         Job { source: "/a.jpg".into(), steps: vec![Step { resize, ..Step::default() }], ..Job::default() }
@@ -97,7 +98,7 @@ mod tests {
     fn unused_hints_are_dropped() {
         let hints = Hints { width: Some(437), dpr: Some(2.0) };
         let fixed = job(Resize { width: Some(Dim::Px(300)), ..Resize::default() });
-        assert_eq!(hints.for_jobs([&fixed], &Limits::default()), Hints::default());
+        assert_eq!(hints.for_jobs([&fixed], Limits::default().max_output_dim), Hints::default());
     }
 
     #[test]
@@ -112,10 +113,10 @@ mod tests {
             ((1_000_000, 9.0), (limits.max_output_dim, 4.0)),
         ];
         for ((w, d), (ew, ed)) in cases {
-            let got = Hints { width: Some(w), dpr: Some(d) }.for_jobs([&auto], &limits);
+            let got = Hints { width: Some(w), dpr: Some(d) }.for_jobs([&auto], limits.max_output_dim);
             assert_eq!(got, Hints { width: Some(ew), dpr: Some(ed) }, "hint {w} / {d}");
         }
-        let junk = Hints { width: Some(0), dpr: Some(f64::NAN) }.for_jobs([&auto], &limits);
+        let junk = Hints { width: Some(0), dpr: Some(f64::NAN) }.for_jobs([&auto], limits.max_output_dim);
         assert_eq!(junk, Hints::default());
     }
 
@@ -129,7 +130,7 @@ mod tests {
         let mut j = job(Resize::default());
         j.steps[0].layers.push(layer);
         assert_eq!(JobHints::of(&j), JobHints { width: true, dpr: false });
-        let got = Hints { width: Some(250), dpr: Some(2.0) }.for_jobs([&j], &Limits::default());
+        let got = Hints { width: Some(250), dpr: Some(2.0) }.for_jobs([&j], Limits::default().max_output_dim);
         assert_eq!(got, Hints { width: Some(300), dpr: None });
     }
 }

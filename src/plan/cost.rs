@@ -1,0 +1,218 @@
+//! What a job will cost, estimated from its plan and the source's size before any pixel is
+//! decoded, so that a request over the budget is refused before it takes a worker.
+//!
+//! Owns: [`estimate`], [`check_counts`], [`Budget`]. Pure (imports `job`, `limits`, `error`).
+//!
+//! The unit is about one multiply-add per pixel (four channels together): a separable
+//! convolution with `t` taps over `n` pixels costs `n · t` per pass, a copy or a per-pixel
+//! mix costs `n`. The numbers follow the CPU kernels as they are written (the Gaussian blur
+//! convolves ±3σ; the resize's taps grow with the downscale factor), so they bound the time
+//! on the CPU backend; the GPU is faster, never slower, per unit. Layer images are not
+//! fetched for the estimate: each layer is counted as if its input were as large as the
+//! frame it is drawn on, which bounds every layer a sane request uses.
+
+use super::{plan_step, PlanOp, StepInput};
+use crate::error::{Error, Result};
+use crate::job::{Hints, Job, Step};
+use crate::limits::Limits;
+
+/// Taps per output pixel of the resize filter at scale 1 (Lanczos3: ±3).
+const RESIZE_TAPS: u64 = 6;
+
+/// Counts of a job's steps and layers, nested layers included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Budget {
+    /// Chain steps, layers' own steps included.
+    pub steps: u32,
+    /// Layers, nested ones included.
+    pub layers: u32,
+}
+
+impl Budget {
+    /// Count the steps and layers of `job`.
+    pub fn of(job: &Job) -> Budget {
+        let mut b = Budget::default();
+        count(&job.steps, &mut b);
+        b
+    }
+}
+
+fn count(steps: &[Step], b: &mut Budget) {
+    for step in steps {
+        b.steps = b.steps.saturating_add(1);
+        for layer in &step.layers {
+            b.layers = b.layers.saturating_add(1);
+            count(&layer.steps, b);
+        }
+    }
+}
+
+/// Refuse a job with more steps or layers than the limits allow (400 naming the limit). Needs
+/// no source, so the daemon checks it before fetching anything.
+pub fn check_counts(job: &Job, limits: &Limits) -> Result<()> {
+    // Layers first: each layer brings steps of its own, and the layer count is the one to name.
+    let b = Budget::of(job);
+    if b.layers > limits.max_layers {
+        let why = format_args!("{} layers, over the limit of {}", b.layers, limits.max_layers);
+        return Err(Error::invalid("max_layers", b.layers.to_string(), why));
+    }
+    if b.steps > limits.max_steps {
+        let why = format_args!("{} chain steps, over the limit of {}", b.steps, limits.max_steps);
+        return Err(Error::invalid("max_steps", b.steps.to_string(), why));
+    }
+    Ok(())
+}
+
+/// The estimated work of running `job` on a source of `source` (oriented) size, refused with
+/// 400 naming `max_work` when over `limits.max_work`. `frames` multiplies it for animations.
+pub fn estimate(job: &Job, source: (u32, u32), frames: u32, hints: Hints, limits: &Limits) -> Result<u64> {
+    let work = chain(&job.steps, source, None, hints, limits)?.saturating_mul(u64::from(frames.max(1)));
+    if work > limits.max_work {
+        let why = format_args!(
+            "the render would cost about {work} units (≈ multiply-adds per pixel), over the limit of {}",
+            limits.max_work
+        );
+        return Err(Error::invalid("max_work", work.to_string(), why));
+    }
+    Ok(work)
+}
+
+/// Work of a chain of steps from `input`; `base` is the parent's size inside layers.
+fn chain(steps: &[Step], input: (u32, u32), base: Option<(u32, u32)>, hints: Hints, limits: &Limits) -> Result<u64> {
+    let mut current = input;
+    let mut work = 0u64;
+    for step in steps {
+        let step_input = StepInput {
+            input,
+            current,
+            base,
+            trimmed: None,
+            hint_width: hints.width,
+            hint_dpr: hints.dpr,
+            opaque: false,
+        };
+        let planned = plan_step(step, &step_input, limits)?;
+        for op in &planned.ops {
+            work = work.saturating_add(op_cost(op, current, hints, limits));
+            current = op.output_size(current);
+        }
+    }
+    Ok(work)
+}
+
+fn pixels((w, h): (u32, u32)) -> u64 {
+    u64::from(w) * u64::from(h)
+}
+
+/// Taps of the CPU Gaussian: ±3σ, at least 1.
+fn gaussian_taps(sigma: f32) -> u64 {
+    if !sigma.is_finite() || sigma <= 0.0 {
+        return 1;
+    }
+    // Truncation is fine: σ is bounded by the parser, and this is an estimate.
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "σ ≥ 0, bounded by the parser")]
+    let r = (3.0 * sigma).ceil() as u64;
+    2 * r + 1
+}
+
+/// Cost of one op on an input of `input` size.
+fn op_cost(op: &PlanOp, input: (u32, u32), hints: Hints, limits: &Limits) -> u64 {
+    let n = pixels(input);
+    let out = pixels(op.output_size(input));
+    match op {
+        PlanOp::Resize { width, height, .. } => {
+            // Horizontal pass to width × h, then vertical to width × height; each tap count
+            // grows with the downscale factor of its axis.
+            let (w, h) = (u64::from(input.0.max(1)), u64::from(input.1.max(1)));
+            let (ow, oh) = (u64::from((*width).max(1)), u64::from((*height).max(1)));
+            let th = RESIZE_TAPS * w.div_ceil(ow).max(1);
+            let tv = RESIZE_TAPS * h.div_ceil(oh).max(1);
+            (ow * h).saturating_mul(th).saturating_add((ow * oh).saturating_mul(tv))
+        }
+        PlanOp::Blur { sigma } => n.saturating_mul(2 * gaussian_taps(*sigma)),
+        PlanOp::Sharpen { sigma, .. } => n.saturating_mul(2 * gaussian_taps(*sigma) + 1),
+        PlanOp::Rotate { .. } => out.saturating_mul(4).max(n),
+        PlanOp::Contrast => n.saturating_mul(2),
+        PlanOp::Pad { fill: super::Fill::Blurred { sigma, .. }, .. } => {
+            out.saturating_mul(2 * gaussian_taps(*sigma)).saturating_add(n)
+        }
+        PlanOp::Layer(layer) => {
+            // The layer's own chain from an input as large as this frame, then the blend.
+            let own = chain(&layer.steps, input, Some(input), hints, limits).unwrap_or(n);
+            own.saturating_add(n)
+        }
+        PlanOp::Crop { .. }
+        | PlanOp::Pad { .. }
+        | PlanOp::Flip { .. }
+        | PlanOp::Grayscale
+        | PlanOp::Opacity { .. }
+        | PlanOp::RoundCorners { .. }
+        | PlanOp::Border { .. }
+        | PlanOp::Flatten { .. } => n.max(out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{Dim, Layer, LayerKind, Resize};
+
+    fn blur_chain(n: usize, radius: u32) -> Job {
+        let step = Step { blur: Some(radius), ..Step::default() };
+        Job { source: "/a.jpg".into(), steps: vec![step; n], ..Job::default() }
+    }
+
+    #[test]
+    fn counts_include_nested_layers() {
+        let inner = Layer { kind: LayerKind::Solid, steps: vec![Step::default(); 2], position: Default::default() };
+        let outer_step = Step { layers: vec![inner.clone(), inner], ..Step::default() };
+        let outer = Layer { kind: LayerKind::Solid, steps: vec![outer_step], position: Default::default() };
+        let job =
+            Job { steps: vec![Step { layers: vec![outer], ..Step::default() }, Step::default()], ..Job::default() };
+        assert_eq!(Budget::of(&job), Budget { steps: 2 + 1 + 4, layers: 3 });
+        let tight = Limits { max_layers: 2, ..Limits::default() };
+        let e = check_counts(&job, &tight).unwrap_err();
+        assert_eq!(e.key(), Some("max_layers"));
+        assert_eq!(e.value(), Some("3"));
+        let e = check_counts(&blur_chain(21, 5), &Limits::default()).unwrap_err();
+        assert_eq!((e.key(), e.value()), (Some("max_steps"), Some("21")));
+        assert!(check_counts(&blur_chain(20, 5), &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn chained_blurs_on_a_large_photo_are_over_budget() {
+        let limits = Limits::default();
+        let photo = (5472, 3648); // 20 MP
+        let one = estimate(&blur_chain(1, 100), photo, 1, Hints::default(), &limits).unwrap();
+        assert!(one > 1_000_000_000, "one bl-100 on 20 MP is real work: {one}");
+        let e = estimate(&blur_chain(20, 100), photo, 1, Hints::default(), &limits).unwrap_err();
+        assert_eq!(e.key(), Some("max_work"));
+        // The same chain after a resize to a thumbnail is cheap.
+        let mut small = blur_chain(20, 100);
+        small
+            .steps
+            .insert(0, Step { resize: Resize { width: Some(Dim::Px(200)), ..Resize::default() }, ..Step::default() });
+        assert!(estimate(&small, photo, 1, Hints::default(), &limits).is_ok());
+    }
+
+    #[test]
+    fn cost_grows_with_frames_and_sigma() {
+        let limits = Limits::default();
+        let a = estimate(&blur_chain(1, 10), (1000, 1000), 1, Hints::default(), &limits).unwrap();
+        let b = estimate(&blur_chain(1, 40), (1000, 1000), 1, Hints::default(), &limits).unwrap();
+        let c = estimate(&blur_chain(1, 10), (1000, 1000), 10, Hints::default(), &limits).unwrap();
+        assert!(b > 3 * a, "{a} {b}");
+        assert_eq!(c, 10 * a);
+    }
+
+    #[test]
+    fn a_plain_thumbnail_of_the_largest_source_fits() {
+        let limits = Limits::default();
+        let job = Job {
+            steps: vec![Step { resize: Resize { width: Some(Dim::Px(300)), ..Resize::default() }, ..Step::default() }],
+            ..Job::default()
+        };
+        let w = estimate(&job, (10_000, 10_000), 1, Hints::default(), &limits).unwrap();
+        assert!(w < limits.max_work / 4, "{w}");
+    }
+}
