@@ -229,6 +229,14 @@ impl HttpOrigin {
         let not_found = || Error::new(ErrorKind::NotFound, format!("no source at '{path}'")).with_param("path", path);
         for _ in 0..=MAX_REDIRECTS {
             self.check(&url)?;
+            // A redirect may not leave the origin's base path either: `base_url` is a folder,
+            // not a whole site (the scheme, host and address are checked just above).
+            if !self.under_base(&url) {
+                return Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!("origin redirected '{path}' out of its base path to {}", url.path()),
+                ));
+            }
             let resp = self.client.get(url.clone()).send().await.map_err(|e| transport_error(&url, &e))?;
             let status = resp.status();
             if status.is_redirection() {
@@ -239,14 +247,6 @@ impl HttpOrigin {
                 url = url
                     .join(location)
                     .map_err(|e| Error::new(ErrorKind::Unavailable, format!("bad redirect '{location}': {e}")))?;
-                // A redirect may not leave the origin's base path (the host is checked again
-                // at the top of the loop): `base_url` is a folder, not a whole site.
-                if !self.under_base(&url) {
-                    return Err(Error::new(
-                        ErrorKind::Unavailable,
-                        format!("origin redirected '{path}' out of its base path to {}", url.path()),
-                    ));
-                }
                 continue;
             }
             if matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE | StatusCode::FORBIDDEN) {
@@ -397,7 +397,9 @@ mod tests {
         // nor become a query.
         assert!(origin.url_of("/a/%2e%2e/x").is_ok_and(|u| u.path() == "/media/a/%252e%252e/x"));
         assert!(origin.url_of("/%2e%2e/secret").is_ok_and(|u| u.path() == "/media/%252e%252e/secret"));
-        assert!(origin.url_of("/a.jpg?x=1#y").is_ok_and(|u| u.path() == "/media/a.jpg%3Fx=1%23y" && u.query().is_none()));
+        assert!(origin
+            .url_of("/a.jpg?x=1#y")
+            .is_ok_and(|u| u.path() == "/media/a.jpg%3Fx=1%23y" && u.query().is_none()));
         assert!(origin.url_of("/").is_err());
         assert!(origin.check(&Url::parse("http://other.com/x").unwrap()).is_err());
         assert!(origin.check(&Url::parse("file:///etc/passwd").unwrap()).is_err());
