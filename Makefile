@@ -13,7 +13,7 @@ BIN = $(or $(CARGO_TARGET_DIR),target)/release/xformd
 HTTP ?= 127.0.0.1:8080
 GRPC ?= 127.0.0.1:50051
 
-.PHONY: run test deps s3-deps build check lint fmt bench bench-deps bench-vips clean config-example
+.PHONY: run test deps s3-deps build check lint fmt bench bench-deps bench-vips clean config-example fuzz
 
 ## Install the Debian packages that are missing (only those), with sudo when not root.
 deps:
@@ -40,6 +40,15 @@ test: deps s3-deps
 	@# Benches run once in test mode (each bench a smoke test), then every test target.
 	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 $(CARGO) test --locked --bench main
 	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 XFORMD_S3_TESTS=1 $(CARGO) test --locked --lib --bins --tests
+	@# Every fuzz target for FUZZ_SECS (60) seconds, kept crash inputs first; 0 crashes or fail.
+	./scripts/fuzz.sh
+
+## Fuzz targets (fuzz/) with libFuzzer + ASan on the nightly toolchain, each for FUZZ_SECS
+## seconds (`make fuzz FUZZ_SECS=600`); see docs/security.md.
+FUZZ_SECS ?= 60
+export FUZZ_SECS
+fuzz:
+	./scripts/fuzz.sh
 
 ## moto_server in .venv, installed only when missing (about a minute the first time).
 s3-deps: .venv/bin/moto_server

@@ -79,3 +79,7 @@ mod budget_attacks;
 
 // Attacks through the web origin (issue #12 hole 9): encoded queries, redirects out of the base path.
 mod origin_attacks;
+
+// Faults (issue #12): origin reset mid-body or down, S3 500s, FFmpeg failure, unwritable
+// cache, GPU device lost; each fails cleanly and the service keeps serving.
+mod faults;

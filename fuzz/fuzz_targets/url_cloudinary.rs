@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xformd::url::cloudinary::{translate, Options};
+use xformd_fuzz::url::cloudinary::{translate, Options};
 
 fuzz_target!(|data: &[u8]| {
     let input = String::from_utf8_lossy(data);

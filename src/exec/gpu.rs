@@ -108,6 +108,16 @@ impl GpuBackend {
         self.pipelines.len()
     }
 
+    /// Destroy the device as a driver reset would (fault drills, `tests/faults.rs`): the
+    /// device-lost callback marks the backend unhealthy and every later job falls back to the
+    /// CPU with `device_lost`. Irreversible for this backend.
+    pub fn lose_device(&self) {
+        self.device.destroy();
+        // Some drivers report the loss at the next poll, not inside `destroy`.
+        let _ = self.device.poll(wgpu::PollType::Poll);
+        self.healthy.store(false, Ordering::SeqCst);
+    }
+
     /// False once the device was lost.
     pub fn is_healthy(&self) -> bool {
         self.healthy.load(Ordering::SeqCst)
