@@ -71,7 +71,7 @@ run() {
   mkdir -p "fuzz/artifacts/$t" fuzz/out
   if [ -d "fuzz/regressions/$t" ] && [ -n "$(ls -A "fuzz/regressions/$t")" ]; then
     "$bin" "${dict[@]}" fuzz/regressions/"$t"/* > "fuzz/out/$t.regressions.log" 2>&1 ||
-      { echo "fuzz: $t fails a kept regression input (fuzz/out/$t.regressions.log)"; return 1; }
+      { echo "$t: CRASH on a kept regression input (fuzz/out/$t.regressions.log)"; return 1; }
   fi
   local log=fuzz/out/$t.log
   if "$bin" "fuzz/corpus/$t" "${dict[@]}" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 \
@@ -93,4 +93,7 @@ status=0
 mkdir -p fuzz/out
 printf '%s\n' $TARGETS | xargs -P 2 -I{} bash -c 'run {}' > fuzz/out/summary.txt || status=1
 cat fuzz/out/summary.txt
+total=$(printf '%s\n' $TARGETS | wc -l)
+crashed=$(grep -c CRASH fuzz/out/summary.txt || true)
+echo "fuzz: $((total - crashed)) passed, $crashed failed"
 exit $status

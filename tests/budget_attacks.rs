@@ -109,3 +109,28 @@ async fn attack_huge_local_file_is_read_whole() {
         text.lines().find_map(|l| l.strip_prefix("xformd_source_bytes ")).and_then(|v| v.trim().parse().ok()).unwrap();
     assert_eq!(read, 0.0, "source bytes were read");
 }
+
+/// A 40-byte GIF whose 1 × 1 screen holds one frame of 15000 × 15000: the size check read
+/// the screen only, and the decoder allocated for the frame (225 MP, 900 MB of RGBA, under
+/// the 1 GiB buffer limit). The frame's own size is checked now: 413 before decoding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_gif_frame_larger_than_its_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend([1, 0, 1, 0, 0, 0, 0]); // screen 1 × 1, no global colour table
+    gif.push(0x2C);
+    gif.extend([0, 0, 0, 0]); // left, top
+    gif.extend(15000u16.to_le_bytes());
+    gif.extend(15000u16.to_le_bytes());
+    gif.push(0x80); // a local colour table of two entries
+    gif.extend([0, 0, 0, 255, 255, 255]);
+    gif.extend([2, 1, 0x2C, 0]); // LZW minimum code size 2: clear, end
+    gif.push(0x3B);
+    std::fs::write(dir.path().join("tall.gif"), &gif).unwrap();
+    let s = start_server(config(dir.path().to_path_buf())).await;
+    for path in ["/tr:w-10/tall.gif", "/tr:w-10,f-gif/tall.gif", "/tr:w-10,f-png/tall.gif"] {
+        let (status, body) = error_of(reqwest::get(s.url(path)).await.unwrap()).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}: {body}");
+        assert!(body["message"].as_str().unwrap_or_default().contains("15000x15000"), "{body}");
+    }
+}

@@ -66,7 +66,7 @@ pub struct Animation {
 /// [`scan()`] and [`check`] have accepted the frame count and the memory it needs.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Animation> {
     let info = scan(bytes).ok_or_else(|| undecodable("not a GIF or WebP"))?;
-    limits.check_input(info.width, info.height)?;
+    info.check_sizes(limits)?;
     check(info.frames, info.width, info.height, limits)?;
     let mut image_limits = image::Limits::default();
     image_limits.max_alloc = Some(limits.max_alloc);

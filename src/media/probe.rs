@@ -141,6 +141,13 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<SourceInfo> {
         let orientation = super::jpeg::read_meta(bytes).orientation;
         return Ok(SourceInfo { format, width, height, orientation });
     }
+    if matches!(format, SourceFormat::Gif | SourceFormat::Webp) {
+        // Frames may be larger than the canvas the header states; refuse from the container
+        // walk before any decoder allocates for them.
+        if let Some(scan) = super::animation::scan(bytes) {
+            scan.check_sizes(limits)?;
+        }
+    }
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(undecodable)?;
     let mut decoder = reader.into_decoder().map_err(undecodable)?;
     let (width, height) = decoder.dimensions();

@@ -21,6 +21,27 @@ pub struct ScanInfo {
     /// Number of frames (image descriptors for GIF, `ANMF` chunks for an animated WebP,
     /// 1 for a still WebP).
     pub frames: u32,
+    /// The largest frame's own width and height (GIF image descriptors, WebP `ANMF`
+    /// headers), which a file may set far beyond its canvas: decoders allocate for the frame,
+    /// so the pixel limit applies to it too. `(0, 0)` when no frame header was read.
+    pub largest_frame: (u32, u32),
+}
+
+impl ScanInfo {
+    /// Refuse a canvas or any single frame over `limits.max_input_pixels` (413).
+    pub fn check_sizes(&self, limits: &Limits) -> Result<()> {
+        limits.check_input(self.width, self.height)?;
+        let (fw, fh) = self.largest_frame;
+        if fw > 0 && fh > 0 {
+            limits.check_input(fw, fh).map_err(|e| {
+                Error::new(
+                    e.kind(),
+                    format!("a frame of {fw}x{fh} inside a {}x{} canvas: {e}", self.width, self.height),
+                )
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// Walk a GIF's or WebP's blocks and count frames; `None` for other formats or when the
@@ -73,11 +94,17 @@ fn scan_gif(b: &[u8]) -> Option<ScanInfo> {
         pos += 3 << ((packed & 7) + 1);
     }
     let mut frames = 0u32;
+    let mut largest = (0u32, 0u32);
     // Stops at the trailer, at an unknown block (the decoder stops there too) or at the
     // end of a truncated file.
     while let Some(&block) = b.get(pos) {
         match block {
             0x2C => {
+                // Descriptor: left, top, width, height (u16 each), packed.
+                let (fw, fh) = (u32::from(u16_le(b, pos + 5)?), u32::from(u16_le(b, pos + 7)?));
+                if u64::from(fw) * u64::from(fh) > u64::from(largest.0) * u64::from(largest.1) {
+                    largest = (fw, fh);
+                }
                 let packed = *b.get(pos + 9)?;
                 pos += 10;
                 if packed & 0x80 != 0 {
@@ -98,13 +125,14 @@ fn scan_gif(b: &[u8]) -> Option<ScanInfo> {
             _ => break,
         }
     }
-    Some(ScanInfo { format: SourceFormat::Gif, width, height, frames })
+    Some(ScanInfo { format: SourceFormat::Gif, width, height, frames, largest_frame: largest })
 }
 
 fn scan_webp(b: &[u8]) -> Option<ScanInfo> {
     let mut pos = 12;
     let (mut width, mut height) = (0, 0);
     let mut frames = 0u32;
+    let mut largest = (0u32, 0u32);
     let mut still = false;
     while pos + 8 <= b.len() {
         let fourcc = &b[pos..pos + 4];
@@ -115,7 +143,16 @@ fn scan_webp(b: &[u8]) -> Option<ScanInfo> {
                 width = u24_le(b, body + 4)? + 1;
                 height = u24_le(b, body + 7)? + 1;
             }
-            b"ANMF" => frames = frames.saturating_add(1),
+            b"ANMF" => {
+                frames = frames.saturating_add(1);
+                // Frame X, Y (3 bytes each), then width − 1 and height − 1.
+                if let (Some(fw), Some(fh)) = (u24_le(b, body + 6), u24_le(b, body + 9)) {
+                    let (fw, fh) = (fw + 1, fh + 1);
+                    if u64::from(fw) * u64::from(fh) > u64::from(largest.0) * u64::from(largest.1) {
+                        largest = (fw, fh);
+                    }
+                }
+            }
             b"VP8 " => {
                 // Key frame header: 3-byte tag, start code, 14-bit width and height.
                 if width == 0 {
@@ -140,7 +177,7 @@ fn scan_webp(b: &[u8]) -> Option<ScanInfo> {
     if frames == 0 && still {
         frames = 1;
     }
-    Some(ScanInfo { format: SourceFormat::Webp, width, height, frames })
+    Some(ScanInfo { format: SourceFormat::Webp, width, height, frames, largest_frame: largest })
 }
 
 /// Refuse `frames` full-canvas frames of `width` × `height` over `limits`: more than
