@@ -19,6 +19,12 @@ use xformd::pipeline::{transform, TransformInput};
 use xformd::url::{self, cloudinary, UrlOptions};
 use xformd::{service, telemetry};
 
+// The allocator is a build choice: `--features mimalloc` (see docs/security.md for the
+// measurement that picks the default).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let level = match cli.command {

@@ -343,3 +343,56 @@ fn cp_true_keeps_the_icc_profile_and_default_converts() {
     let out = encode(&plain.frame, opts).unwrap();
     assert!(jpeg::read_meta(&out.data).icc.is_none());
 }
+
+/// Issue #16: an orientation tag stored as LONG or SLONG (as some cameras and editors write
+/// it) is honoured like the standard SHORT. The bundled orientation-6 photo is rewritten in
+/// place with each type; through the real server, `w-200` gives the same upright size as the
+/// SHORT original, not the sideways one of an untagged copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orientation_stored_as_long_or_slong_is_honoured() {
+    let original = std::fs::read(media_dir().join("edge/hopper_orientation_6.jpg")).unwrap();
+    // The IFD0 entry: tag 0x0112, type SHORT, count 1, value 6 (in the file's byte order).
+    let (short, le) = match (
+        find(&original, &[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]),
+        find(&original, &[0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]),
+    ) {
+        (Some(at), _) => (at, false),
+        (None, Some(at)) => (at, true),
+        (None, None) => panic!("no SHORT orientation entry in the fixture"),
+    };
+    let with = |ty: u8, value: u32| {
+        let mut b = original.clone();
+        let entry: Vec<u8> = if le {
+            [&[0x12, 0x01, ty, 0, 1, 0, 0, 0][..], &value.to_le_bytes()].concat()
+        } else {
+            [&[0x01, 0x12, 0, ty, 0, 0, 0, 1][..], &value.to_be_bytes()].concat()
+        };
+        b[short..short + 12].copy_from_slice(&entry);
+        b
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in
+        [("short.jpg", original.clone()), ("long.jpg", with(4, 6)), ("slong.jpg", with(9, 6)), ("none.jpg", with(4, 1))]
+    {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    let s = start_server(config(dir.path().to_path_buf())).await;
+    let size = |name: &'static str| {
+        let url = s.url(&format!("/tr:w-200,f-png/{name}"));
+        async move {
+            let r = reqwest::get(url).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{name}");
+            let f = crate::common::decode(&r.bytes().await.unwrap());
+            (f.width, f.height)
+        }
+    };
+    let upright = size("short.jpg").await;
+    let sideways = size("none.jpg").await;
+    assert_ne!(upright, sideways, "the fixture's orientation turns it");
+    assert_eq!(size("long.jpg").await, upright, "LONG");
+    assert_eq!(size("slong.jpg").await, upright, "SLONG");
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}

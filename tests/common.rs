@@ -121,3 +121,17 @@ impl xformd::exec::LayerSource for NoLayers {
         Err(xformd::Error::new(xformd::ErrorKind::NotFound, path))
     }
 }
+
+/// A GPU backend with a device of its own (for tests that count its submissions or destroy
+/// it); `None` when there is no adapter, which fails the test when `XFORMD_GPU_TESTS` is set.
+#[cfg(feature = "gpu")]
+pub(crate) fn own_gpu(what: &str) -> Option<std::sync::Arc<xformd::exec::gpu::GpuBackend>> {
+    match xformd::exec::gpu::GpuBackend::new() {
+        Ok(g) => Some(std::sync::Arc::new(g)),
+        Err(e) if gpu_tests_required() => panic!("XFORMD_GPU_TESTS is set but no GPU backend: {e}"),
+        Err(e) => {
+            eprintln!("skipping {what}: {e}");
+            None
+        }
+    }
+}

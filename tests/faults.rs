@@ -165,14 +165,7 @@ fn gpu_device_lost_falls_back_to_the_cpu() {
     use xformd::job::{BackendPref, Hints};
     use xformd::limits::Limits;
 
-    let gpu = match xformd::exec::gpu::GpuBackend::new() {
-        Ok(g) => Arc::new(g),
-        Err(e) if crate::common::gpu_tests_required() => panic!("XFORMD_GPU_TESTS is set but no GPU backend: {e}"),
-        Err(e) => {
-            eprintln!("skipping the device-lost drill: {e}");
-            return;
-        }
-    };
+    let Some(gpu) = crate::common::own_gpu("the device-lost drill") else { return };
     let exec = Executor::new(Arc::new(CpuBackend::new(2).unwrap()), Some(gpu.clone() as Arc<dyn Backend>), 0);
     let limits = Limits::default();
     let src = decode(&std::fs::read(media_dir().join("photos/coffee.png")).unwrap());

@@ -114,16 +114,17 @@ async fn signed_urls_are_enforced() {
     assert_eq!(tampered.status(), StatusCode::UNAUTHORIZED);
 }
 
-#[test]
-fn sigterm_drains_and_exits_zero() {
+/// `xformd serve` on the bundled media, CPU only, cache off; returns the child and the front
+/// end's address (read from its stderr, which is then drained in the background).
+fn serve_child() -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_xformd"))
         .args(["serve", "--media", media_dir().to_str().unwrap(), "--http", "127.0.0.1:0", "--grpc", "127.0.0.1:0"])
         .env("XFORMD__BACKEND__GPU", "false")
+        .env("XFORMD__CACHE__ENABLED", "false")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     // The front end prints its address once it is listening.
     let addr = loop {
         let line = lines.next().expect("server exited early").unwrap();
@@ -131,19 +132,63 @@ fn sigterm_drains_and_exits_zero() {
             break rest.split('/').next().unwrap().to_string();
         }
     };
-    let body = reqwest::blocking::get(format!("http://{addr}/healthz")).unwrap().text().unwrap();
-    assert_eq!(body, "ok");
+    // Keep reading stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
+/// Send SIGTERM to `child`.
+fn sigterm(child: &std::process::Child) {
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
+}
+
+/// Wait for `child` to exit with status 0 within `limit`.
+fn exits_zero_within(child: &mut std::process::Child, limit: Duration) {
     let started = Instant::now();
     loop {
         if let Some(code) = child.try_wait().unwrap() {
             assert!(code.success(), "exit status {code}");
-            break;
+            return;
         }
-        assert!(started.elapsed() < Duration::from_secs(15), "did not exit after SIGTERM");
+        assert!(started.elapsed() < limit, "did not exit within {limit:?} after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn sigterm_drains_and_exits_zero() {
+    let (mut child, addr) = serve_child();
+    let body = reqwest::blocking::get(format!("http://{addr}/healthz")).unwrap().text().unwrap();
+    assert_eq!(body, "ok");
+    sigterm(&child);
+    exits_zero_within(&mut child, Duration::from_secs(15));
+}
+
+/// SIGTERM while renders are in flight (issue #12, faults): every request that was accepted
+/// completes with its image, and the process exits 0 once they are out.
+#[test]
+fn sigterm_under_load_completes_in_flight_requests() {
+    let (mut child, addr) = serve_child();
+    // Renders of a second or more in this (debug) build, with distinct qualities so that no
+    // two are the same request.
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            let url = format!("http://{addr}/tr:w-1600,bl-8,q-{}/photos/LadyBird.jpg", 60 + i);
+            std::thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+                client.get(url).send().map(|r| (r.status(), r.bytes().map(|b| b.len()).unwrap_or(0)))
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    sigterm(&child);
+    for w in workers {
+        let (code, len) = w.join().unwrap().expect("an in-flight request was cut off");
+        assert_eq!(code, StatusCode::OK);
+        assert!(len > 1000, "{len} bytes");
+    }
+    exits_zero_within(&mut child, Duration::from_secs(30));
 }
 
 #[test]

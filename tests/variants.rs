@@ -59,14 +59,7 @@ fn cpu_variants_equal_single_cpu_runs() {
 #[cfg(feature = "gpu")]
 #[test]
 fn gpu_variants_equal_single_gpu_runs_in_one_submission() {
-    let gpu = match xformd::exec::gpu::GpuBackend::new() {
-        Ok(g) => Arc::new(g),
-        Err(e) if crate::common::gpu_tests_required() => panic!("XFORMD_GPU_TESTS is set but no GPU backend: {e}"),
-        Err(e) => {
-            eprintln!("skipping GPU variants: {e}");
-            return;
-        }
-    };
+    let Some(gpu) = crate::common::own_gpu("GPU variants") else { return };
     // This test's own device: no other test submits to it, so the counter is exact.
     let exec = Executor::new(Arc::new(CpuBackend::new(2).unwrap()), Some(gpu.clone() as Arc<dyn Backend>), 0);
     let limits = Limits::default();

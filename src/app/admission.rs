@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 #[derive(Debug)]
 pub struct Admission {
     permits: Arc<Semaphore>,
+    running: usize,
     waiting: AtomicUsize,
     max_waiting: usize,
 }
@@ -31,7 +32,12 @@ impl Drop for Waiting<'_> {
 impl Admission {
     /// `running` jobs at once, `max_waiting` more in line.
     pub fn new(running: usize, max_waiting: usize) -> Self {
-        Admission { permits: Arc::new(Semaphore::new(running)), waiting: AtomicUsize::new(0), max_waiting }
+        Admission { permits: Arc::new(Semaphore::new(running)), running, waiting: AtomicUsize::new(0), max_waiting }
+    }
+
+    /// True when no job holds or waits for a permit.
+    pub fn is_idle(&self) -> bool {
+        self.permits.available_permits() == self.running && self.waiting.load(Ordering::SeqCst) == 0
     }
 
     /// Wait for a permit, or fail at once with `Busy` when the line is full.

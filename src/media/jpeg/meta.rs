@@ -64,9 +64,26 @@ fn assemble_icc(chunks: &mut [(u8, u8, &[u8])]) -> Option<Vec<u8>> {
 }
 
 /// The orientation tag of an APP1 payload (`Exif\0\0` + TIFF), with the byte offset of its
-/// 16-bit value inside `app1` (so a copy can be rewritten to 1 after the pixels were turned).
+/// value inside `app1` (so a copy can be rewritten to 1 after the pixels were turned).
 /// `None` when there is no valid tag (values outside 1–8 are ignored, as browsers do).
 pub fn exif_orientation(app1: &[u8]) -> Option<(u8, usize)> {
+    orientation_field(app1).map(|f| (f.value, f.at))
+}
+
+/// Where an orientation value sits and how it is stored.
+struct OrientationField {
+    value: u8,
+    /// Offset of the value inside the APP1 payload.
+    at: usize,
+    /// Bytes of the value: 1 (BYTE), 2 (SHORT, SSHORT) or 4 (LONG, SLONG).
+    width: usize,
+    little_endian: bool,
+}
+
+/// The orientation entry of IFD0. The standard type is SHORT, but cameras and editors also
+/// write BYTE, LONG and SLONG (and SSHORT); browsers read them all (Firefox bug 725582), so
+/// this does too: a photo tagged 6 in a LONG must not come out sideways.
+fn orientation_field(app1: &[u8]) -> Option<OrientationField> {
     let tiff = app1.strip_prefix(EXIF_HEADER)?;
     let base = EXIF_HEADER.len();
     let le = match tiff.get(0..4)? {
@@ -87,26 +104,39 @@ pub fn exif_orientation(app1: &[u8]) -> Option<(u8, usize)> {
     let count = usize::from(u16_at(ifd)?);
     for k in 0..count {
         let entry = ifd.checked_add(2 + k * 12)?;
-        if u16_at(entry)? == 0x0112 {
-            // SHORT (3), count 1: the value sits in the first two bytes of the value field.
-            if u16_at(entry + 2)? != 3 {
-                return None;
-            }
-            let v = u16_at(entry + 8)?;
-            return u8::try_from(v).ok().filter(|v| (1..=8).contains(v)).map(|v| (v, base + entry + 8));
+        if u16_at(entry)? != 0x0112 {
+            continue;
         }
+        if u32_at(entry + 4)? == 0 {
+            return None;
+        }
+        // One value fits in the 4-byte value field, left-aligned, whatever its type.
+        let at = entry + 8;
+        let (value, width) = match u16_at(entry + 2)? {
+            1 => (u32::from(*tiff.get(at)?), 1),
+            3 | 8 => (u32::from(u16_at(at)?), 2),
+            4 | 9 => (u32_at(at)?, 4),
+            _ => return None,
+        };
+        let value = u8::try_from(value).ok().filter(|v| (1..=8).contains(v))?;
+        return Some(OrientationField { value, at: base + at, width, little_endian: le });
     }
     None
 }
 
 /// A copy of an APP1 EXIF payload whose orientation says "as stored" (1): the pixels are
-/// already turned, and a viewer must not turn them again.
+/// already turned, and a viewer must not turn them again. The value keeps its type.
 pub fn exif_upright(app1: &[u8]) -> Vec<u8> {
     let mut out = app1.to_vec();
-    if let Some((_, at)) = exif_orientation(app1) {
-        let le = out.get(EXIF_HEADER.len()) == Some(&b'I');
-        let one = if le { 1u16.to_le_bytes() } else { 1u16.to_be_bytes() };
-        if let Some(slot) = out.get_mut(at..at + 2) {
+    if let Some(f) = orientation_field(app1) {
+        let one: Vec<u8> = match (f.width, f.little_endian) {
+            (1, _) => vec![1],
+            (2, true) => 1u16.to_le_bytes().to_vec(),
+            (2, false) => 1u16.to_be_bytes().to_vec(),
+            (_, true) => 1u32.to_le_bytes().to_vec(),
+            (_, false) => 1u32.to_be_bytes().to_vec(),
+        };
+        if let Some(slot) = out.get_mut(f.at..f.at + one.len()) {
             slot.copy_from_slice(&one);
         }
     }
@@ -120,20 +150,56 @@ mod tests {
 
     /// An APP1 payload with one IFD0 entry: orientation `o`, in either byte order.
     fn app1(o: u16, le: bool) -> Vec<u8> {
+        app1_typed(u32::from(o), 3, le, 8)
+    }
+
+    /// An APP1 payload whose IFD0 (at `ifd`, ≥ 8) has an orientation entry of TIFF type
+    /// `ty` (1 BYTE, 3 SHORT, 4 LONG, 8 SSHORT, 9 SLONG) holding `o`, in either byte order.
+    fn app1_typed(o: u32, ty: u16, le: bool, ifd: u32) -> Vec<u8> {
         let mut v = EXIF_HEADER.to_vec();
         type Writers = (fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]);
         let (w16, w32): Writers =
             if le { (u16::to_le_bytes, u32::to_le_bytes) } else { (u16::to_be_bytes, u32::to_be_bytes) };
         v.extend_from_slice(if le { b"II*\0" } else { b"MM\0*" });
-        v.extend_from_slice(&w32(8));
+        v.extend_from_slice(&w32(ifd));
+        v.resize(EXIF_HEADER.len() + ifd as usize, 0xAA);
         v.extend_from_slice(&w16(1));
         v.extend_from_slice(&w16(0x0112));
-        v.extend_from_slice(&w16(3));
+        v.extend_from_slice(&w16(ty));
         v.extend_from_slice(&w32(1));
-        v.extend_from_slice(&w16(o));
-        v.extend_from_slice(&[0, 0]);
+        let value: Vec<u8> = match ty {
+            1 => vec![u8::try_from(o).unwrap(), 0, 0, 0],
+            3 | 8 => [w16(u16::try_from(o).unwrap()).to_vec(), vec![0, 0]].concat(),
+            _ => w32(o).to_vec(),
+        };
+        v.extend_from_slice(&value);
         v.extend_from_slice(&w32(0));
         v
+    }
+
+    #[test]
+    fn reads_every_integer_type_in_both_byte_orders_at_any_offset() {
+        for (ty, name) in [(1, "BYTE"), (3, "SHORT"), (4, "LONG"), (8, "SSHORT"), (9, "SLONG")] {
+            for le in [true, false] {
+                for ifd in [8, 26, 301] {
+                    for o in 1..=8u8 {
+                        let p = app1_typed(u32::from(o), ty, le, ifd);
+                        assert_eq!(exif_orientation(&p).map(|x| x.0), Some(o), "{name} le={le} ifd={ifd}");
+                        let up = exif_upright(&p);
+                        assert_eq!(exif_orientation(&up).map(|x| x.0), Some(1), "{name} le={le}: upright");
+                        assert_eq!(up.len(), p.len());
+                    }
+                    // Out of range: ignored, as browsers do.
+                    assert_eq!(exif_orientation(&app1_typed(9, ty, le, ifd)), None, "{name}");
+                    assert_eq!(exif_orientation(&app1_typed(0, ty, le, ifd)), None, "{name}");
+                }
+            }
+        }
+        // An SLONG of 6 whose high bytes are set is no orientation.
+        assert_eq!(exif_orientation(&app1_typed(0x0100_0006, 9, false, 8)), None);
+        // RATIONAL and ASCII are not orientations.
+        assert_eq!(exif_orientation(&app1_typed(6, 5, true, 8)), None);
+        assert_eq!(exif_orientation(&app1_typed(6, 2, true, 8)), None);
     }
 
     #[test]
