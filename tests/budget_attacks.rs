@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use image::ImageEncoder;
 use reqwest::StatusCode;
 
 use crate::common::{config, media_dir, start_server, start_server_with};
@@ -133,4 +134,33 @@ async fn attack_gif_frame_larger_than_its_screen() {
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{path}: {body}");
         assert!(body["message"].as_str().unwrap_or_default().contains("15000x15000"), "{body}");
     }
+}
+
+/// A small PNG of a large, flat canvas blurred: each buffer stays under `max_alloc`, but the
+/// job holds the frame, a 16-bit plane and the output at once. The budget is per job now:
+/// 413 naming `max_alloc` before decoding (before: rendered, holding 4× the frame).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_small_png_holds_gigabytes_over_its_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, h) = (2600u32, 2600u32);
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::NoFilter,
+    )
+    .write_image(&vec![0u8; (w * h * 4) as usize], w, h, image::ExtendedColorType::Rgba8)
+    .unwrap();
+    assert!(png.len() < 1 << 20, "the source is small: {} bytes", png.len());
+    std::fs::write(dir.path().join("flat.png"), &png).unwrap();
+    let mut c = config(dir.path().to_path_buf());
+    // 64 MiB per buffer: the 27 MB frame and its 54 MB plane each fit, the four together not.
+    c.limits.max_alloc = 64 << 20;
+    let s = start_server(c).await;
+    let (status, body) = error_of(reqwest::get(s.url("/tr:bl-10/flat.png")).await.unwrap()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["key"], "max_alloc");
+    // A thumbnail first is fine.
+    let r = reqwest::get(s.url("/tr:w-100:bl-10/flat.png")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }

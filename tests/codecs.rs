@@ -344,40 +344,30 @@ fn cp_true_keeps_the_icc_profile_and_default_converts() {
     assert!(jpeg::read_meta(&out.data).icc.is_none());
 }
 
-/// Issue #16: an orientation tag stored as LONG or SLONG (as some cameras and editors write
-/// it) is honoured like the standard SHORT. The bundled orientation-6 photo is rewritten in
-/// place with each type; through the real server, `w-200` gives the same upright size as the
-/// SHORT original, not the sideways one of an untagged copy.
+/// Issue #16: an orientation tag stored as BYTE, LONG or SLONG (as some cameras and editors
+/// write it), in either byte order, is honoured like the standard SHORT. A 64 × 32 JPEG is
+/// written with each EXIF layout; through the real server, `w-200` must come out upright
+/// (200 × 400), not sideways (200 × 100) as an untagged copy does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orientation_stored_as_long_or_slong_is_honoured() {
-    let original = std::fs::read(media_dir().join("edge/hopper_orientation_6.jpg")).unwrap();
-    // The IFD0 entry: tag 0x0112, type SHORT, count 1, value 6 (in the file's byte order).
-    let (short, le) = match (
-        find(&original, &[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]),
-        find(&original, &[0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]),
-    ) {
-        (Some(at), _) => (at, false),
-        (None, Some(at)) => (at, true),
-        (None, None) => panic!("no SHORT orientation entry in the fixture"),
-    };
-    let with = |ty: u8, value: u32| {
-        let mut b = original.clone();
-        let entry: Vec<u8> = if le {
-            [&[0x12, 0x01, ty, 0, 1, 0, 0, 0][..], &value.to_le_bytes()].concat()
-        } else {
-            [&[0x01, 0x12, 0, ty, 0, 0, 0, 1][..], &value.to_be_bytes()].concat()
-        };
-        b[short..short + 12].copy_from_slice(&entry);
-        b
-    };
+    let frame = Frame::filled(&Limits::default(), 64, 32, [200, 40, 40, 255]).unwrap();
+    let opts = EncodeOptions { format: Format::Jpeg, quality: 90, lossless: false, progressive: false };
     let dir = tempfile::tempdir().unwrap();
-    for (name, bytes) in
-        [("short.jpg", original.clone()), ("long.jpg", with(4, 6)), ("slong.jpg", with(9, 6)), ("none.jpg", with(4, 1))]
-    {
-        std::fs::write(dir.path().join(name), bytes).unwrap();
+    let mut cases = Vec::new();
+    for (ty, name) in [(1u16, "byte"), (3, "short"), (4, "long"), (9, "slong")] {
+        for le in [true, false] {
+            let file = format!("{name}-{}.jpg", if le { "ii" } else { "mm" });
+            let exif = exif_orientation_payload(6, ty, le);
+            let jpeg = encode_with(&frame, opts, Metadata { exif: Some(&exif), icc: None }).unwrap();
+            assert_eq!(jpeg::read_meta(&jpeg.data).orientation, 6, "{file}: the tag reads back");
+            std::fs::write(dir.path().join(&file), jpeg.data).unwrap();
+            cases.push(file);
+        }
     }
+    let plain = encode(&frame, opts).unwrap();
+    std::fs::write(dir.path().join("none.jpg"), plain.data).unwrap();
     let s = start_server(config(dir.path().to_path_buf())).await;
-    let size = |name: &'static str| {
+    let size = |name: String| {
         let url = s.url(&format!("/tr:w-200,f-png/{name}"));
         async move {
             let r = reqwest::get(url).await.unwrap();
@@ -386,13 +376,28 @@ async fn orientation_stored_as_long_or_slong_is_honoured() {
             (f.width, f.height)
         }
     };
-    let upright = size("short.jpg").await;
-    let sideways = size("none.jpg").await;
-    assert_ne!(upright, sideways, "the fixture's orientation turns it");
-    assert_eq!(size("long.jpg").await, upright, "LONG");
-    assert_eq!(size("slong.jpg").await, upright, "SLONG");
+    assert_eq!(size("none.jpg".into()).await, (200, 100));
+    for file in cases {
+        assert_eq!(size(file.clone()).await, (200, 400), "{file}");
+    }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+/// `Exif\0\0` + a TIFF header + IFD0 with one orientation entry of TIFF type `ty`.
+fn exif_orientation_payload(o: u32, ty: u16, le: bool) -> Vec<u8> {
+    let w16 = |v: u16| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let w32 = |v: u32| if le { v.to_le_bytes() } else { v.to_be_bytes() };
+    let mut v = b"Exif\0\0".to_vec();
+    v.extend_from_slice(if le { b"II*\0" } else { b"MM\0*" });
+    v.extend_from_slice(&w32(8));
+    v.extend_from_slice(&w16(1));
+    v.extend_from_slice(&w16(0x0112));
+    v.extend_from_slice(&w16(ty));
+    v.extend_from_slice(&w32(1));
+    match ty {
+        1 => v.extend_from_slice(&[u8::try_from(o).unwrap(), 0, 0, 0]),
+        3 => v.extend_from_slice(&[&w16(u16::try_from(o).unwrap())[..], &[0, 0]].concat()),
+        _ => v.extend_from_slice(&w32(o)),
+    }
+    v.extend_from_slice(&w32(0));
+    v
 }

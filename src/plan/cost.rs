@@ -1,7 +1,8 @@
 //! What a job will cost, estimated from its plan and the source's size before any pixel is
 //! decoded, so that a request over the budget is refused before it takes a worker.
 //!
-//! Owns: [`estimate`], [`check_counts`], [`Budget`]. Pure (imports `job`, `limits`, `error`).
+//! Owns: [`estimate`] (work and memory), [`check_counts`], [`Budget`]. Pure (imports `job`,
+//! `limits`, `error`).
 //!
 //! The unit is about one multiply-add per pixel (four channels together): a separable
 //! convolution with `t` taps over `n` pixels costs `n · t` per pass, a copy or a per-pixel
@@ -12,7 +13,7 @@
 //! frame it is drawn on, which bounds every layer a sane request uses.
 
 use super::{plan_step, PlanOp, StepInput};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::job::{Hints, Job, Step};
 use crate::limits::Limits;
 
@@ -65,8 +66,21 @@ pub fn check_counts(job: &Job, limits: &Limits) -> Result<()> {
 
 /// The estimated work of running `job` on a source of `source` (oriented) size, refused with
 /// 400 naming `max_work` when over `limits.max_work`. `frames` multiplies it for animations.
+///
+/// The same walk bounds memory: `limits.max_alloc` caps each buffer, and here also the bytes
+/// a job holds at once (the frames an op reads and writes and its scratch planes, the
+/// decoded source included), so a small PNG of a huge canvas cannot reach gigabytes over
+/// its chain (413 naming `max_alloc`).
 pub fn estimate(job: &Job, source: (u32, u32), frames: u32, hints: Hints, limits: &Limits) -> Result<u64> {
-    let work = chain(&job.steps, source, None, hints, limits)?.saturating_mul(u64::from(frames.max(1)));
+    let cost = chain(&job.steps, source, None, hints, limits)?;
+    if cost.peak_bytes > limits.max_alloc {
+        let msg = format!(
+            "the render would hold about {} bytes at once, over the limit of {}",
+            cost.peak_bytes, limits.max_alloc
+        );
+        return Err(Error::new(ErrorKind::TooLarge, msg).with_param("max_alloc", cost.peak_bytes.to_string()));
+    }
+    let work = cost.work.saturating_mul(u64::from(frames.max(1)));
     if work > limits.max_work {
         let why = format_args!(
             "the render would cost about {work} units (≈ multiply-adds per pixel), over the limit of {}",
@@ -77,10 +91,18 @@ pub fn estimate(job: &Job, source: (u32, u32), frames: u32, hints: Hints, limits
     Ok(work)
 }
 
-/// Work of a chain of steps from `input`; `base` is the parent's size inside layers.
-fn chain(steps: &[Step], input: (u32, u32), base: Option<(u32, u32)>, hints: Hints, limits: &Limits) -> Result<u64> {
+/// Work and peak memory of a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Cost {
+    work: u64,
+    peak_bytes: u64,
+}
+
+/// Cost of a chain of steps from `input`; `base` is the parent's size inside layers.
+fn chain(steps: &[Step], input: (u32, u32), base: Option<(u32, u32)>, hints: Hints, limits: &Limits) -> Result<Cost> {
     let mut current = input;
     let mut work = 0u64;
+    let mut peak = pixels(input).saturating_mul(4);
     for step in steps {
         let step_input = StepInput {
             input,
@@ -93,11 +115,13 @@ fn chain(steps: &[Step], input: (u32, u32), base: Option<(u32, u32)>, hints: Hin
         };
         let planned = plan_step(step, &step_input, limits)?;
         for op in &planned.ops {
-            work = work.saturating_add(op_cost(op, current, hints, limits));
+            let (w, bytes) = op_cost(op, current, hints, limits);
+            work = work.saturating_add(w);
+            peak = peak.max(bytes);
             current = op.output_size(current);
         }
     }
-    Ok(work)
+    Ok(Cost { work, peak_bytes: peak })
 }
 
 fn pixels((w, h): (u32, u32)) -> u64 {
@@ -115,10 +139,13 @@ fn gaussian_taps(sigma: f32) -> u64 {
     2 * r + 1
 }
 
-/// Cost of one op on an input of `input` size.
-fn op_cost(op: &PlanOp, input: (u32, u32), hints: Hints, limits: &Limits) -> u64 {
+/// Cost of one op on an input of `input` size: (work, bytes held while it runs). The bytes
+/// follow the CPU kernels: input and output RGBA frames, plus the resize's intermediate
+/// (output width × input height) and the blur's `u16` plane (twice the input).
+fn op_cost(op: &PlanOp, input: (u32, u32), hints: Hints, limits: &Limits) -> (u64, u64) {
     let n = pixels(input);
     let out = pixels(op.output_size(input));
+    let frames = n.saturating_add(out).saturating_mul(4);
     match op {
         PlanOp::Resize { width, height, .. } => {
             // Horizontal pass to width × h, then vertical to width × height; each tap count
@@ -127,19 +154,23 @@ fn op_cost(op: &PlanOp, input: (u32, u32), hints: Hints, limits: &Limits) -> u64
             let (ow, oh) = (u64::from((*width).max(1)), u64::from((*height).max(1)));
             let th = RESIZE_TAPS * w.div_ceil(ow).max(1);
             let tv = RESIZE_TAPS * h.div_ceil(oh).max(1);
-            (ow * h).saturating_mul(th).saturating_add((ow * oh).saturating_mul(tv))
+            let work = (ow * h).saturating_mul(th).saturating_add((ow * oh).saturating_mul(tv));
+            (work, frames.saturating_add((ow * h).saturating_mul(4)))
         }
-        PlanOp::Blur { sigma } => n.saturating_mul(2 * gaussian_taps(*sigma)),
-        PlanOp::Sharpen { sigma, .. } => n.saturating_mul(2 * gaussian_taps(*sigma) + 1),
-        PlanOp::Rotate { .. } => out.saturating_mul(4).max(n),
-        PlanOp::Contrast => n.saturating_mul(2),
+        PlanOp::Blur { sigma } => (n.saturating_mul(2 * gaussian_taps(*sigma)), frames.saturating_add(n * 8)),
+        PlanOp::Sharpen { sigma, .. } => {
+            (n.saturating_mul(2 * gaussian_taps(*sigma) + 1), frames.saturating_add(n * 12))
+        }
+        PlanOp::Rotate { .. } => (out.saturating_mul(4).max(n), frames),
+        PlanOp::Contrast => (n.saturating_mul(2), frames),
         PlanOp::Pad { fill: super::Fill::Blurred { sigma, .. }, .. } => {
-            out.saturating_mul(2 * gaussian_taps(*sigma)).saturating_add(n)
+            (out.saturating_mul(2 * gaussian_taps(*sigma)).saturating_add(n), frames.saturating_add(out * 12))
         }
         PlanOp::Layer(layer) => {
             // The layer's own chain from an input as large as this frame, then the blend.
-            let own = chain(&layer.steps, input, Some(input), hints, limits).unwrap_or(n);
-            own.saturating_add(n)
+            let own = chain(&layer.steps, input, Some(input), hints, limits)
+                .unwrap_or(Cost { work: n, peak_bytes: n.saturating_mul(4) });
+            (own.work.saturating_add(n), frames.saturating_add(own.peak_bytes))
         }
         PlanOp::Crop { .. }
         | PlanOp::Pad { .. }
@@ -148,7 +179,7 @@ fn op_cost(op: &PlanOp, input: (u32, u32), hints: Hints, limits: &Limits) -> u64
         | PlanOp::Opacity { .. }
         | PlanOp::RoundCorners { .. }
         | PlanOp::Border { .. }
-        | PlanOp::Flatten { .. } => n.max(out),
+        | PlanOp::Flatten { .. } => (n.max(out), frames),
     }
 }
 
@@ -203,6 +234,23 @@ mod tests {
         let c = estimate(&blur_chain(1, 10), (1000, 1000), 10, Hints::default(), &limits).unwrap();
         assert!(b > 3 * a, "{a} {b}");
         assert_eq!(c, 10 * a);
+    }
+
+    #[test]
+    fn memory_is_a_per_job_budget() {
+        let limits = Limits { max_alloc: 256 << 20, ..Limits::default() };
+        // A blur holds the frame, its u16 plane and the output: 4× the frame.
+        assert!(estimate(&blur_chain(1, 10), (3000, 3000), 1, Hints::default(), &limits).is_ok());
+        let e = estimate(&blur_chain(1, 10), (4500, 4500), 1, Hints::default(), &limits).unwrap_err();
+        assert_eq!((e.kind(), e.key()), (ErrorKind::TooLarge, Some("max_alloc")));
+        // Each buffer alone is under the limit: the per-buffer check would let it through.
+        assert!(4500u64 * 4500 * 8 < limits.max_alloc);
+        // A thumbnail first makes the same blur cheap.
+        let mut small = blur_chain(1, 10);
+        small
+            .steps
+            .insert(0, Step { resize: Resize { width: Some(Dim::Px(300)), ..Resize::default() }, ..Step::default() });
+        assert!(estimate(&small, (4500, 4500), 1, Hints::default(), &limits).is_ok());
     }
 
     #[test]
