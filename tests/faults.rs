@@ -3,7 +3,7 @@
 //! keeps serving the next request. Real servers on 127.0.0.1: a web origin that resets a body
 //! half-way, an S3 endpoint that answers 500 to everything, a web origin that is down, the GPU
 //! device destroyed under the daemon, FFmpeg given a broken file, a cache folder that cannot
-//! be written.
+//! be written, a cache disk that fills up.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -184,4 +184,74 @@ fn gpu_device_lost_falls_back_to_the_cpu() {
     for _ in 0..3 {
         assert_eq!(run(BackendPref::Auto).unwrap().1.backend, BackendKind::Cpu);
     }
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// Mount `size` (as mount(8) takes it, e.g. `256k`) at a fresh folder. Needs root (CI and
+    /// the development machines run as root); elsewhere `None`, and the caller skips, except
+    /// under CI, where the drill is required.
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = std::env::temp_dir().join(format!("xformd-tmpfs-{}-{size}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            assert!(std::env::var_os("CI").is_none(), "CI runs as root: mounting a tmpfs must work there");
+            eprintln!("skipping: cannot mount a tmpfs (not root?)");
+            return None;
+        }
+        Some(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// The cache's disk fills up (a 192 KiB tmpfs under a cache allowed 64 MiB): every request is
+/// still answered with its image, and no partial entry is left on the disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cache_disk_full_still_serves_and_leaves_no_partial_file() {
+    let Some(fs) = Tmpfs::mount("192k") else { return };
+    let mut c = config(media_dir());
+    c.cache.enabled = true;
+    c.cache.dir = fs.0.join("cache");
+    c.cache.max_bytes = 64 << 20;
+    let s = start_server(c).await;
+    let mut served = 0usize;
+    for round in 0..2 {
+        for w in [300, 310, 320, 330, 340] {
+            let r = reqwest::get(s.url(&format!("/tr:w-{w},f-png/photos/coffee.png"))).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "w-{w}, round {round}");
+            let body = r.bytes().await.unwrap();
+            served += body.len();
+            assert_eq!(decode(&body).width, w);
+        }
+    }
+    // The variants together are larger than the disk, so some writes met ENOSPC.
+    assert!(served / 2 > 192 * 1024, "{served} bytes served: the disk never filled");
+    let mut files = Vec::new();
+    let mut stack = vec![fs.0.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    let partial: Vec<_> = files.iter().filter(|p| p.extension().is_some_and(|x| x == "tmp")).collect();
+    assert!(partial.is_empty(), "partial cache files left: {partial:?}");
+    drop(s);
 }
