@@ -41,7 +41,12 @@ use crate::url::{self, UrlOptions};
 #[derive(Clone)]
 pub struct FrontState {
     client: DaemonClient,
-    /// The channel under `client`, kept to rebuild it with a token (`with_grpc_token`).
+    /// The daemon's address and transport settings, kept to rebuild the channel with TLS
+    /// (`with_daemon_ca`).
+    endpoint: Endpoint,
+    /// The bearer token every call carries (`with_grpc_token`).
+    token: AttachToken,
+    /// The channel under `client`.
     channel: Channel,
     /// The daemon's `grpc.health.v1`, for `/readyz` (same channel as `client`).
     health: HealthClient<Channel>,
@@ -67,11 +72,14 @@ impl FrontState {
             .tcp_nodelay(true);
         let channel = endpoint.connect_lazy();
         let health = HealthClient::new(channel.clone());
-        let client = daemon_client(channel.clone(), AttachToken::default());
+        let token = AttachToken::default();
+        let client = daemon_client(channel.clone(), token.clone());
         let cache_control =
             HeaderValue::from_str(cache_control).map_err(|e| Error::invalid("cache_control", cache_control, e))?;
         Ok(FrontState {
             client,
+            endpoint,
+            token,
             channel,
             health,
             url: Arc::new(url),
@@ -95,7 +103,21 @@ impl FrontState {
 
     /// Authenticate every call to the daemon with `token` (`server.grpc_token`; empty = none).
     pub fn with_grpc_token(mut self, token: &str) -> Result<Self> {
-        self.client = daemon_client(self.channel.clone(), AttachToken::new(token)?);
+        self.token = AttachToken::new(token)?;
+        self.client = daemon_client(self.channel.clone(), self.token.clone());
+        Ok(self)
+    }
+
+    /// Speak TLS to the daemon and accept only a certificate signed by `ca_pem`
+    /// (`server.daemon_ca`); the daemon URL's host must be in the certificate.
+    pub fn with_daemon_ca(mut self, ca_pem: &[u8]) -> Result<Self> {
+        crate::service::auth::ensure_crypto_provider();
+        let tls =
+            tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(ca_pem));
+        self.endpoint = self.endpoint.clone().tls_config(tls).map_err(|e| Error::invalid("daemon_ca", "", e))?;
+        self.channel = self.endpoint.connect_lazy();
+        self.health = HealthClient::new(self.channel.clone());
+        self.client = daemon_client(self.channel.clone(), self.token.clone());
         Ok(self)
     }
 

@@ -157,7 +157,10 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
         let s = &config.server;
         service::auth::check_exposure(addr, &s.grpc_token, s.grpc_insecure)?;
         if daemon_url.is_empty() {
-            daemon_url = format!("http://{addr}");
+            // With TLS on the daemon port, the embedded front end speaks TLS to it too (and
+            // needs `server.daemon_ca` to trust its certificate).
+            let scheme = if s.grpc_tls_cert.is_empty() { "http" } else { "https" };
+            daemon_url = format!("{scheme}://{addr}");
         }
         let app = App::new(config.clone())?;
         match &app.gpu {
@@ -233,7 +236,13 @@ fn front_state(
             "frontend.require_signature is set but {key} is empty: URLs of that dialect are refused (401)"
         );
     }
-    Ok(FrontState::new(daemon_url, url_options(config), &f.cache_control, f.debug_headers)?
+    let mut state = FrontState::new(daemon_url, url_options(config), &f.cache_control, f.debug_headers)?;
+    if !config.server.daemon_ca.is_empty() {
+        let ca = std::fs::read(&config.server.daemon_ca)
+            .with_context(|| format!("reading server.daemon_ca '{}'", config.server.daemon_ca))?;
+        state = state.with_daemon_ca(&ca)?;
+    }
+    Ok(state
         .with_grpc_token(&config.server.grpc_token)?
         .with_connection_limits(xformd::frontend::listener::ConnectionLimits {
             header_read_timeout: std::time::Duration::from_secs(f.header_read_timeout_secs),

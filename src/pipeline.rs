@@ -255,10 +255,12 @@ fn render_blocking(
 ) -> Result<TransformOutput> {
     let limits: &Limits = &app.limits;
     // The work budget, from the header's size before any pixel is decoded (AVIF and video
-    // sizes come from FFmpeg's decode; `run_decoded` checks those).
+    // sizes come from FFmpeg's decode; `run_decoded` checks those). An animation may run the
+    // chain on every frame: its work counts once per frame.
     let info = crate::media::probe::probe(bytes, limits)?;
     if info.width > 0 && info.height > 0 {
-        crate::plan::cost::estimate(&input.job, info.oriented_size(), 1, input.hints, limits)?;
+        let frames = crate::media::animation::frame_count(bytes).unwrap_or(1);
+        crate::plan::cost::estimate(&input.job, info.oriented_size(), frames, input.hints, limits)?;
     }
     if let Some(out) = animated::render(app, input, bytes, &handle)? {
         return Ok(out);

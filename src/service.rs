@@ -1,5 +1,6 @@
 //! The gRPC daemon: `xformd.v1.Transformer` (behind `server.grpc_token`), `grpc.health.v1`
-//! and, with `server.grpc_reflection`, server reflection.
+//! and, with `server.grpc_reflection`, server reflection; TLS only when `server.grpc_tls_cert`
+//! and `grpc_tls_key` are set.
 //!
 //! Owns: [`serve`]. The server is a function of (listener, shutdown, app): tests bind
 //! `127.0.0.1:0`, pass the listener in, and never sleep waiting for readiness. Health
@@ -48,10 +49,15 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + S
         None
     };
     let auth = auth::RequireToken::new(&app.config.server.grpc_token);
+    let app_tls = (app.config.server.grpc_tls_cert.clone(), app.config.server.grpc_tls_key.clone());
     let svc = proto::transformer_server::TransformerServer::new(transform::TransformerService::new(app))
         .max_decoding_message_size(16 << 20)
         .max_encoding_message_size(512 << 20);
-    tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls_config(&app_tls)? {
+        builder = builder.tls_config(tls).map_err(|e| Error::internal(format!("gRPC TLS: {e}")))?;
+    }
+    builder
         .add_service(health_service)
         .add_optional_service(reflection)
         .add_service(tonic::service::interceptor::InterceptedService::new(svc, auth))
@@ -60,4 +66,18 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + S
         .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await
         .map_err(|e| Error::internal(format!("gRPC server: {e}")))
+}
+
+/// The server's TLS identity from `server.grpc_tls_cert` / `grpc_tls_key` (PEM files), or
+/// `None` for plaintext. A file that cannot be read stops the daemon at start, naming it.
+fn tls_config((cert, key): &(String, String)) -> Result<Option<tonic::transport::ServerTlsConfig>> {
+    if cert.is_empty() && key.is_empty() {
+        return Ok(None);
+    }
+    let read = |path: &str, what: &str| {
+        std::fs::read(path).map_err(|e| Error::internal(format!("reading server.{what} '{path}': {e}")))
+    };
+    let identity = tonic::transport::Identity::from_pem(read(cert, "grpc_tls_cert")?, read(key, "grpc_tls_key")?);
+    auth::ensure_crypto_provider();
+    Ok(Some(tonic::transport::ServerTlsConfig::new().identity(identity)))
 }

@@ -128,3 +128,81 @@ fn attack_daemon_exposed_beyond_loopback_without_a_token() {
     assert!(insecure.is_ok(), "{insecure:?}");
     assert!(started(&mut daemon("127.0.0.1:0", &[])).is_ok(), "loopback needs no token");
 }
+
+/// A test certificate authority `name` in `dir` and a server certificate it signed for
+/// 127.0.0.1 and localhost (OpenSSL's command line): (CA cert, server cert, server key).
+fn authority(dir: &std::path::Path, name: &str) -> (String, String, String) {
+    let p = |f: &str| dir.join(format!("{name}-{f}")).to_string_lossy().into_owned();
+    let (ca_key, ca, csr, key, cert, ext) =
+        (p("ca.key"), p("ca.crt"), p("leaf.csr"), p("leaf.key"), p("leaf.crt"), p("ext"));
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    for cmd in [
+        format!("req -x509 {ec} -days 1 -subj /CN=xformd-test-CA -keyout {ca_key} -out {ca}"),
+        format!("req {ec} -subj /CN=xformd-daemon -keyout {key} -out {csr}"),
+        format!("x509 -req -days 1 -in {csr} -CA {ca} -CAkey {ca_key} -CAcreateserial -extfile {ext} -out {cert}"),
+    ] {
+        let ok = Command::new("openssl").args(cmd.split(' ')).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        assert!(ok.expect("openssl runs").success(), "openssl {cmd}");
+    }
+    (ca, cert, key)
+}
+
+/// Hole 7, optional TLS: with `server.grpc_tls_cert`/`grpc_tls_key`, the daemon port speaks
+/// TLS only. A plaintext client (a sniffer's view of the token and the pictures) gets
+/// nothing; a client trusting another authority is refused; the front end with
+/// `server.daemon_ca` renders through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_plaintext_or_unverified_client_on_a_tls_daemon() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = authority(dir.path(), "daemon");
+    let (other, _, _) = authority(dir.path(), "other");
+    let mut c = config(media_dir());
+    c.backend.gpu = false;
+    c.server.grpc_tls_cert = cert;
+    c.server.grpc_tls_key = key;
+    let app = xformd::app::App::new(c).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(xformd::service::serve(listener, std::future::pending(), app));
+
+    let health = |channel: tonic::transport::Channel| async move {
+        let mut h = tonic_health::pb::health_client::HealthClient::new(channel);
+        h.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await
+    };
+    let plain = tonic::transport::Endpoint::from_shared(format!("http://{addr}")).unwrap().connect_lazy();
+    assert!(health(plain).await.is_err(), "a plaintext client was answered");
+    let tls_with = |ca: &str| {
+        let pem = std::fs::read(ca).unwrap();
+        let tls = tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(pem));
+        tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
+            .unwrap()
+            .tls_config(tls)
+            .unwrap()
+            .connect_lazy()
+    };
+    assert!(health(tls_with(&other)).await.is_err(), "a certificate from another authority was accepted");
+    let verified = health(tls_with(&ca)).await;
+    assert!(verified.is_ok(), "the verified TLS client is served: {verified:?}");
+
+    // The front end over TLS, verifying the daemon.
+    let pem = std::fs::read(&ca).unwrap();
+    let state = xformd::frontend::FrontState::new(
+        &format!("https://{addr}"),
+        xformd::url::UrlOptions::default(),
+        "public, max-age=60",
+        false,
+    )
+    .unwrap()
+    .with_daemon_ca(&pem)
+    .unwrap();
+    let http_l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http = http_l.local_addr().unwrap();
+    tokio::spawn(xformd::frontend::serve(http_l, std::future::pending(), state));
+    let r = reqwest::get(format!("http://{http}/tr:w-40,f-png/photos/coffee.png")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

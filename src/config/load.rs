@@ -68,6 +68,9 @@ impl Config {
                 self.backend.default
             )));
         }
+        if self.server.grpc_tls_cert.is_empty() != self.server.grpc_tls_key.is_empty() {
+            return Err(config_error("server.grpc_tls_cert and server.grpc_tls_key go together"));
+        }
         if self.limits.max_concurrent_jobs == 0 {
             return Err(config_error("limits.max_concurrent_jobs must be at least 1"));
         }

@@ -107,6 +107,9 @@ pub struct ServerConfig {
     pub grpc: String,
     /// gRPC URL of the daemon(s) the front end calls; empty = the local `grpc` address.
     pub daemon_url: String,
+    /// PEM file of the certificate authority that signed the daemon's certificate: the front
+    /// end then speaks TLS to the daemon and verifies it (`https://` in `daemon_url`).
+    pub daemon_ca: String,
     /// Seconds a request may take before it fails with 504.
     pub request_timeout_secs: u64,
     /// Seconds in-flight work may take to finish after SIGTERM.
@@ -124,6 +127,11 @@ pub struct ServerConfig {
     pub grpc_insecure: bool,
     /// Serve gRPC server reflection (for `grpcurl`); off on the edge.
     pub grpc_reflection: bool,
+    /// PEM certificate chain of the daemon: with `grpc_tls_key`, the gRPC port speaks TLS
+    /// only. Empty = plaintext (loopback, or a mesh that encrypts for it).
+    pub grpc_tls_cert: String,
+    /// PEM private key of `grpc_tls_cert`.
+    pub grpc_tls_key: String,
 }
 
 /// Source origin.
@@ -217,6 +225,7 @@ impl Default for ServerConfig {
             http: "127.0.0.1:8080".into(),
             grpc: "127.0.0.1:50051".into(),
             daemon_url: String::new(),
+            daemon_ca: String::new(),
             request_timeout_secs: 30,
             shutdown_timeout_secs: 20,
             metrics_listen: String::new(),
@@ -224,6 +233,8 @@ impl Default for ServerConfig {
             grpc_token: String::new(),
             grpc_insecure: false,
             grpc_reflection: false,
+            grpc_tls_cert: String::new(),
+            grpc_tls_key: String::new(),
         }
     }
 }

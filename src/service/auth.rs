@@ -1,7 +1,8 @@
 //! Bearer-token authentication between front ends and daemons (`server.grpc_token`).
 //!
 //! Owns: [`RequireToken`] (the daemon's interceptor), [`AttachToken`] (the client's),
-//! [`DaemonClient`], [`daemon_client`], [`check_exposure`]. Everything that reaches the
+//! [`DaemonClient`], [`daemon_client`], [`check_exposure`], [`ensure_crypto_provider`] (for the
+//! optional TLS on the port). Everything that reaches the
 //! daemon's port bypasses URL signing and the front end's limits, so a daemon reachable from
 //! outside loopback must demand a shared secret. Health stays open (Kubernetes probes and
 //! load balancers call it without credentials); every `xformd.v1` RPC needs the token.
@@ -106,6 +107,17 @@ pub fn check_exposure(addr: SocketAddr, token: &str, insecure: bool) -> Result<(
              server.grpc_insecure = true"
         ),
     ))
+}
+
+/// Select rustls' crypto provider (aws-lc) for the process, once. Both aws-lc and ring are
+/// compiled into the tree (object_store, reqwest), so rustls cannot pick one by itself and
+/// would panic on the first TLS handshake of the daemon port.
+pub fn ensure_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err only when another part of the process installed one first: that one serves.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    });
 }
 
 #[cfg(test)]
