@@ -1,5 +1,5 @@
-//! Attacks through uploaded media (issue #12, hole 4): files that make FFmpeg read other
-//! resources. Each test uploads a crafted file into a media root the test owns, asks the
+//! Attacks through uploaded media (issue #12, hole 4 and two of hole 9): files that make
+//! FFmpeg read other resources, temporary files under predictable names, the video line. Each test uploads a crafted file into a media root the test owns, asks the
 //! real front end for it, and checks that nothing outside the root is read.
 
 use std::path::Path;
@@ -97,4 +97,61 @@ async fn plain_mp4_still_renders_under_the_whitelist() {
     let r = reqwest::get(s.url("/video/bigbuckbunny.mp4/ik-thumbnail.jpg")).await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
+}
+
+/// Hole 9: temporary files had predictable names (`/tmp/xformd-<pid>-<n>.avif`) and were
+/// written through whatever stood there: whoever can write to /tmp plants symlinks under those
+/// names and makes the daemon overwrite a file of their choice. The names are random and the
+/// files created exclusively now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_symlink_planted_at_a_predictable_temp_name() {
+    let victim_dir = tempfile::tempdir().unwrap();
+    let victim = victim_dir.path().join("precious.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let pid = std::process::id();
+    let planted: Vec<_> = (0..500).map(|n| std::env::temp_dir().join(format!("xformd-{pid}-{n}.avif"))).collect();
+    for p in &planted {
+        let _ = std::os::unix::fs::symlink(&victim, p);
+    }
+    let root = tempfile::tempdir().unwrap();
+    // Sniffed as AVIF, so the daemon hands it to FFmpeg through a temporary file.
+    let mut bytes = b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf".to_vec();
+    bytes.extend(std::iter::repeat_n(0xA5u8, 4000));
+    std::fs::write(root.path().join("x.avif"), bytes).unwrap();
+    let s = start_server(config(root.path().to_path_buf())).await;
+    for _ in 0..3 {
+        let r = reqwest::get(s.url("/tr:w-10/x.avif")).await.unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+    }
+    let after = std::fs::read(&victim).unwrap();
+    for p in &planted {
+        let _ = std::fs::remove_file(p);
+    }
+    assert!(
+        after == b"precious",
+        "a planted symlink redirected a temporary file: the victim now holds {} bytes",
+        after.len()
+    );
+}
+
+/// Hole 9: the video line was unbounded: every cut waited for one of the two FFmpeg slots,
+/// however many came. It holds `limits.max_queued_jobs` now; beyond that, 429 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attack_unbounded_video_line() {
+    let mut c = config(media_dir());
+    c.limits.max_queued_jobs = 0;
+    let s = start_server(c).await;
+    // Distinct qualities: five different cuts of a second or more each.
+    let handles: Vec<_> = (0..5)
+        .map(|q| {
+            let url = s.url(&format!("/tr:so-0,du-4,w-640,q-{}/video/bigbuckbunny.mp4", 60 + q));
+            tokio::spawn(async move { reqwest::get(url).await.unwrap().status() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
 }
