@@ -22,7 +22,9 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Zsanitizer=address \
 -Cdebug-assertions -Coverflow-checks"
-(cd fuzz && cargo +nightly build --locked --release --target "$TRIPLE" --bins)
+# Its own target folder whatever CARGO_TARGET_DIR says: other flags, another toolchain, and
+# the binaries are looked for there below.
+(cd fuzz && CARGO_TARGET_DIR="$PWD/target" cargo +nightly build --locked --release --target "$TRIPLE" --bins)
 unset RUSTFLAGS
 
 # Seeds: the spec's worked examples (Cloudinary paths and the ImageKit strings they become),
