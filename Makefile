@@ -4,10 +4,11 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-# Debian packages the build and the tests need (see DESIGN.md §2).
+# Debian packages the build and the tests need (see DESIGN.md §2; openssl makes the TLS
+# test's certificates).
 APT_PACKAGES := pkg-config clang libclang-dev cmake nasm ffmpeg libavcodec-dev libavformat-dev \
   libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev \
-  mesa-vulkan-drivers libvulkan1 vulkan-tools fonts-dejavu-core python3-venv opencv-data
+  mesa-vulkan-drivers libvulkan1 vulkan-tools fonts-dejavu-core python3-venv opencv-data openssl
 # The release binary, wherever cargo puts it (CARGO_TARGET_DIR may point outside the clone).
 BIN = $(or $(CARGO_TARGET_DIR),target)/release/xformd
 HTTP ?= 127.0.0.1:8080
