@@ -13,7 +13,7 @@ mod meta;
 
 pub use self::decode::{decode, progressive_complete, shrink_factor};
 pub use self::encode::encode;
-pub use self::meta::{exif_orientation, exif_upright, read_meta};
+pub use self::meta::{exif_orientation, exif_upright, read_meta, tiff_orientation};
 
 /// What the markers before the first scan say.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -105,20 +105,6 @@ pub(crate) fn undecodable(why: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Undecodable, format!("cannot decode source: {why}"))
 }
 
-fn orientation_number(o: image::metadata::Orientation) -> u8 {
-    use image::metadata::Orientation as O;
-    match o {
-        O::NoTransforms => 1,
-        O::FlipHorizontal => 2,
-        O::Rotate180 => 3,
-        O::FlipVertical => 4,
-        O::Rotate90FlipH => 5,
-        O::Rotate90 => 6,
-        O::Rotate270FlipH => 7,
-        O::Rotate270 => 8,
-    }
-}
-
 /// Read format, size and orientation from the header, and refuse sources over `limits`.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<SourceInfo> {
     if bytes.len() as u64 > limits.max_source_bytes {
@@ -152,7 +138,10 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<SourceInfo> {
     let mut decoder = reader.into_decoder().map_err(undecodable)?;
     let (width, height) = decoder.dimensions();
     limits.check_input(width, height)?;
-    let orientation = decoder.orientation().map(orientation_number).unwrap_or(1);
+    // The decoder hands over the EXIF block (PNG `eXIf`, WebP `EXIF`); its own orientation
+    // reader takes only the SHORT type, so the JPEG reader's rules apply here too.
+    let orientation =
+        decoder.exif_metadata().ok().flatten().and_then(|e| super::jpeg::tiff_orientation(&e)).unwrap_or(1);
     Ok(SourceInfo { format, width, height, orientation })
 }
 

@@ -1,7 +1,8 @@
 //! The JPEG marker walk: EXIF orientation, the EXIF block itself and an embedded ICC
 //! profile (libjpeg-turbo reads none of these for us), and the upright EXIF copy.
 //!
-//! Owns: [`read_meta`], [`exif_orientation`], [`exif_upright`], ICC chunk reassembly. May
+//! Owns: [`read_meta`], [`exif_orientation`], [`tiff_orientation`] (PNG/WebP EXIF blocks),
+//! [`exif_upright`], ICC chunk reassembly. May
 //! import the parent's [`JpegMeta`] and marker headers; std only.
 
 use super::{JpegMeta, EXIF_HEADER, ICC_HEADER};
@@ -68,6 +69,18 @@ fn assemble_icc(chunks: &mut [(u8, u8, &[u8])]) -> Option<Vec<u8>> {
 /// `None` when there is no valid tag (values outside 1–8 are ignored, as browsers do).
 pub fn exif_orientation(app1: &[u8]) -> Option<(u8, usize)> {
     orientation_field(app1).map(|f| (f.value, f.at))
+}
+
+/// The orientation of a bare EXIF block as PNG (`eXIf`) and WebP (`EXIF`) carry it: a TIFF
+/// structure, which some writers still prefix with `Exif\0\0` as in JPEG. Read with the same
+/// rules as JPEG's (any integer type, values outside 1–8 ignored).
+pub fn tiff_orientation(exif: &[u8]) -> Option<u8> {
+    if exif.starts_with(EXIF_HEADER) {
+        return orientation_field(exif).map(|f| f.value);
+    }
+    let mut app1 = EXIF_HEADER.to_vec();
+    app1.extend_from_slice(exif);
+    orientation_field(&app1).map(|f| f.value)
 }
 
 /// Where an orientation value sits and how it is stored.
@@ -210,6 +223,17 @@ mod tests {
         }
         assert_eq!(exif_orientation(&app1(9, true)), None);
         assert_eq!(exif_orientation(&app1(0, false)), None);
+    }
+
+    #[test]
+    fn bare_tiff_blocks_read_like_app1_payloads() {
+        for (ty, le) in [(3, true), (4, false), (9, true), (1, false)] {
+            let app1 = app1_typed(5, ty, le, 8);
+            assert_eq!(tiff_orientation(&app1[EXIF_HEADER.len()..]), Some(5), "bare, type {ty}");
+            assert_eq!(tiff_orientation(&app1), Some(5), "with Exif\\0\\0, type {ty}");
+        }
+        assert_eq!(tiff_orientation(b"II*\0"), None);
+        assert_eq!(tiff_orientation(b""), None);
     }
 
     #[test]
