@@ -2,8 +2,8 @@
 //! profile (libjpeg-turbo reads none of these for us), and the upright EXIF copy.
 //!
 //! Owns: [`read_meta`], [`exif_orientation`], [`tiff_orientation`] (PNG/WebP EXIF blocks),
-//! [`exif_upright`], ICC chunk reassembly. May
-//! import the parent's [`JpegMeta`] and marker headers; std only.
+//! [`exif_upright`], ICC chunk reassembly. May import the parent's [`JpegMeta`] and marker
+//! headers; std only.
 
 use super::{JpegMeta, EXIF_HEADER, ICC_HEADER};
 
