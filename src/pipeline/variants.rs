@@ -84,21 +84,6 @@ pub async fn variants(app: &App, input: VariantsInput) -> Result<Vec<TransformOu
     Ok(outs)
 }
 
-/// The variants of one call share one budget: their estimated work added up stays under
-/// `limits.max_work` (a call cannot buy 32 budgets by listing 32 variants).
-fn work_budget(jobs: &[Job], source: (u32, u32), hints: Hints, limits: &crate::limits::Limits) -> Result<()> {
-    let mut total = 0u64;
-    for job in jobs {
-        total = total.saturating_add(crate::plan::cost::estimate(job, source, 1, hints, limits)?);
-    }
-    if total > limits.max_work {
-        let why =
-            format_args!("the variants together would cost about {total} units, over the limit of {}", limits.max_work);
-        return Err(Error::invalid("max_work", total.to_string(), why));
-    }
-    Ok(())
-}
-
 /// Decode once, run the variants, encode each (in parallel), on the calling pool thread.
 fn render_blocking(
     app: &App,
@@ -116,14 +101,14 @@ fn render_blocking(
     };
     let info = probe(bytes, limits)?;
     if info.width > 0 && info.height > 0 {
-        work_budget(jobs, info.oriented_size(), input.hints, limits)?;
+        crate::plan::cost::estimate_variants(jobs, info.oriented_size(), input.hints, limits)?;
     }
     let decoded = match info.format {
         SourceFormat::Avif => super::decode_avif(bytes, limits)?,
         _ => decode_with(bytes, limits, &opts)?,
     };
     if info.format == SourceFormat::Avif {
-        work_budget(jobs, (decoded.frame.width, decoded.frame.height), input.hints, limits)?;
+        crate::plan::cost::estimate_variants(jobs, (decoded.frame.width, decoded.frame.height), input.hints, limits)?;
     }
     let decode_ms = ms(t);
 

@@ -1,7 +1,7 @@
 //! What a job will cost, estimated from its plan and the source's size before any pixel is
 //! decoded, so that a request over the budget is refused before it takes a worker.
 //!
-//! Owns: [`estimate`] (work and memory), [`check_counts`], [`Budget`]. Pure (imports `job`,
+//! Owns: [`estimate`] (work and memory), [`estimate_variants`], [`check_counts`], [`Budget`]. Pure (imports `job`,
 //! `limits`, `error`).
 //!
 //! The unit is about one multiply-add per pixel (four channels together): a separable
@@ -81,14 +81,32 @@ pub fn estimate(job: &Job, source: (u32, u32), frames: u32, hints: Hints, limits
         return Err(Error::new(ErrorKind::TooLarge, msg).with_param("max_alloc", cost.peak_bytes.to_string()));
     }
     let work = cost.work.saturating_mul(u64::from(frames.max(1)));
+    check_work(work, "the render", limits)?;
+    Ok(work)
+}
+
+/// [`estimate`] for several variants of one source rendered by one call: each is checked on
+/// its own, and their work added up stays under `limits.max_work` too (a call cannot buy 32
+/// budgets by listing 32 variants).
+pub fn estimate_variants(jobs: &[Job], source: (u32, u32), hints: Hints, limits: &Limits) -> Result<u64> {
+    let mut total = 0u64;
+    for job in jobs {
+        total = total.saturating_add(estimate(job, source, 1, hints, limits)?);
+    }
+    check_work(total, "the variants together", limits)?;
+    Ok(total)
+}
+
+/// Refuse `work` over `limits.max_work` (400 naming `max_work`); `what` names what costs it.
+fn check_work(work: u64, what: &str, limits: &Limits) -> Result<()> {
     if work > limits.max_work {
         let why = format_args!(
-            "the render would cost about {work} units (≈ multiply-adds per pixel), over the limit of {}",
+            "{what} would cost about {work} units (≈ multiply-adds per pixel), over the limit of {}",
             limits.max_work
         );
         return Err(Error::invalid("max_work", work.to_string(), why));
     }
-    Ok(work)
+    Ok(())
 }
 
 /// Work and peak memory of a chain.
