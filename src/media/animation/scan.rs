@@ -85,6 +85,16 @@ pub(super) fn skip_sub_blocks(b: &[u8], mut pos: usize) -> Option<usize> {
     }
 }
 
+/// The frame size with more pixels (the first on a tie).
+fn larger(a: (u32, u32), b: (u32, u32)) -> (u32, u32) {
+    let area = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
+    if area(b) > area(a) {
+        b
+    } else {
+        a
+    }
+}
+
 fn scan_gif(b: &[u8]) -> Option<ScanInfo> {
     let width = u32::from(u16_le(b, 6)?);
     let height = u32::from(u16_le(b, 8)?);
@@ -101,10 +111,7 @@ fn scan_gif(b: &[u8]) -> Option<ScanInfo> {
         match block {
             0x2C => {
                 // Descriptor: left, top, width, height (u16 each), packed.
-                let (fw, fh) = (u32::from(u16_le(b, pos + 5)?), u32::from(u16_le(b, pos + 7)?));
-                if u64::from(fw) * u64::from(fh) > u64::from(largest.0) * u64::from(largest.1) {
-                    largest = (fw, fh);
-                }
+                largest = larger(largest, (u32::from(u16_le(b, pos + 5)?), u32::from(u16_le(b, pos + 7)?)));
                 let packed = *b.get(pos + 9)?;
                 pos += 10;
                 if packed & 0x80 != 0 {
@@ -147,10 +154,7 @@ fn scan_webp(b: &[u8]) -> Option<ScanInfo> {
                 frames = frames.saturating_add(1);
                 // Frame X, Y (3 bytes each), then width − 1 and height − 1.
                 if let (Some(fw), Some(fh)) = (u24_le(b, body + 6), u24_le(b, body + 9)) {
-                    let (fw, fh) = (fw + 1, fh + 1);
-                    if u64::from(fw) * u64::from(fh) > u64::from(largest.0) * u64::from(largest.1) {
-                        largest = (fw, fh);
-                    }
+                    largest = larger(largest, (fw + 1, fh + 1));
                 }
             }
             b"VP8 " => {

@@ -75,18 +75,14 @@ pub fn exif_orientation(app1: &[u8]) -> Option<(u8, usize)> {
 /// structure, which some writers still prefix with `Exif\0\0` as in JPEG. Read with the same
 /// rules as JPEG's (any integer type, values outside 1–8 ignored).
 pub fn tiff_orientation(exif: &[u8]) -> Option<u8> {
-    if exif.starts_with(EXIF_HEADER) {
-        return orientation_field(exif).map(|f| f.value);
-    }
-    let mut app1 = EXIF_HEADER.to_vec();
-    app1.extend_from_slice(exif);
-    orientation_field(&app1).map(|f| f.value)
+    let tiff = exif.strip_prefix(EXIF_HEADER).unwrap_or(exif);
+    tiff_field(tiff, 0).map(|f| f.value)
 }
 
 /// Where an orientation value sits and how it is stored.
 struct OrientationField {
     value: u8,
-    /// Offset of the value inside the APP1 payload.
+    /// Offset of the value inside the block it was read from (APP1 payload or bare TIFF).
     at: usize,
     /// Bytes of the value: 1 (BYTE), 2 (SHORT, SSHORT) or 4 (LONG, SLONG).
     width: usize,
@@ -97,8 +93,11 @@ struct OrientationField {
 /// write BYTE, LONG and SLONG (and SSHORT); browsers read them all (Firefox bug 725582), so
 /// this does too: a photo tagged 6 in a LONG must not come out sideways.
 fn orientation_field(app1: &[u8]) -> Option<OrientationField> {
-    let tiff = app1.strip_prefix(EXIF_HEADER)?;
-    let base = EXIF_HEADER.len();
+    tiff_field(app1.strip_prefix(EXIF_HEADER)?, EXIF_HEADER.len())
+}
+
+/// [`orientation_field`] of a TIFF structure that starts `base` bytes into its block.
+fn tiff_field(tiff: &[u8], base: usize) -> Option<OrientationField> {
     let le = match tiff.get(0..4)? {
         b"II*\0" => true,
         b"MM\0*" => false,
