@@ -49,12 +49,12 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + S
         None
     };
     let auth = auth::RequireToken::new(&app.config.server.grpc_token);
-    let app_tls = (app.config.server.grpc_tls_cert.clone(), app.config.server.grpc_tls_key.clone());
+    let tls = tls_config(&app.config.server)?;
     let svc = proto::transformer_server::TransformerServer::new(transform::TransformerService::new(app))
         .max_decoding_message_size(16 << 20)
         .max_encoding_message_size(512 << 20);
     let mut builder = tonic::transport::Server::builder();
-    if let Some(tls) = tls_config(&app_tls)? {
+    if let Some(tls) = tls {
         builder = builder.tls_config(tls).map_err(|e| Error::internal(format!("gRPC TLS: {e}")))?;
     }
     builder
@@ -70,7 +70,8 @@ pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + S
 
 /// The server's TLS identity from `server.grpc_tls_cert` / `grpc_tls_key` (PEM files), or
 /// `None` for plaintext. A file that cannot be read stops the daemon at start, naming it.
-fn tls_config((cert, key): &(String, String)) -> Result<Option<tonic::transport::ServerTlsConfig>> {
+fn tls_config(server: &crate::config::ServerConfig) -> Result<Option<tonic::transport::ServerTlsConfig>> {
+    let (cert, key) = (&server.grpc_tls_cert, &server.grpc_tls_key);
     if cert.is_empty() && key.is_empty() {
         return Ok(None);
     }
