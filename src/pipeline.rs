@@ -13,6 +13,8 @@
 pub mod video;
 // Animated GIF/WebP in → animated GIF/WebP out (issue #7).
 mod animated;
+// The pool task around every render: cancellation, panics, memory handed back.
+mod pool;
 // The rendered-variant cache around `render`.
 mod cached;
 // Decoding a fetched source (shrink-on-load JPEG, AVIF through FFmpeg).
@@ -23,8 +25,8 @@ pub mod variants;
 use std::time::Instant;
 
 use crate::app::App;
-use crate::cancel::{self, Cancel};
-use crate::error::{Error, ErrorKind, Result};
+use crate::cancel;
+use crate::error::{ErrorKind, Result};
 use crate::exec::{BackendKind, LayerSource};
 use crate::job::{BackendPref, Format, Hints, Job};
 use crate::limits::Limits;
@@ -32,6 +34,7 @@ use crate::media::decode::{decode, DecodeOptions, Decoded};
 use crate::media::encode::{encode_with, EncodeOptions, Metadata};
 use crate::media::Frame;
 use cached::cached_render;
+use pool::on_pool;
 use source::{decode_avif, decode_source, source_format};
 
 /// Default JPEG/WebP/AVIF quality (ImageKit's documented default).
@@ -189,63 +192,6 @@ async fn render(
     Ok(out)
 }
 
-/// Run `work` on the CPU backend's pool while holding the admission `permit`, and wait for
-/// its result without blocking a tokio worker. The permit is released before the result is
-/// sent, so whoever sees the result also sees the admission slot free (the queue-depth
-/// gauge is exact once a response is out).
-///
-/// The work runs under a [`Cancel`] token that this future raises when it is dropped before
-/// the result arrives (the HTTP client went away, the gRPC stream was reset, a deadline
-/// passed): the steps and the long kernel loops check it and stop, so the worker is free
-/// again within one row band instead of finishing a render nobody reads. A panic inside the
-/// work is caught here and answered as an internal error (rayon would abort the process on a
-/// panic in a spawned task).
-async fn on_pool<T: Send + 'static>(
-    app: &App,
-    permit: tokio::sync::OwnedSemaphorePermit,
-    work: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let token = Cancel::new();
-    let guard = token.on_drop();
-    let admission = std::sync::Arc::clone(&app.admission);
-    app.executor.cpu().spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cancel::scope(&token, work)))
-            .unwrap_or_else(|panic| Err(panicked(panic.as_ref())));
-        drop(permit);
-        // The receiver is gone only if the client went away; the result is then unwanted.
-        let _ = tx.send(result);
-        if admission.is_idle() {
-            release_free_memory();
-        }
-    });
-    let result = rx.await.map_err(|_| Error::internal("pool task ended without a result"));
-    guard.disarm();
-    result?
-}
-
-/// Hand freed heap pages back to the system once the last job of a burst is done. glibc keeps
-/// them in its per-thread arenas otherwise: after the mixed load of docs/security.md the
-/// daemon sat at 4× its idle RSS ten seconds later. Costs a few milliseconds, only when idle.
-fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks glibc's own arenas; any thread may call it at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// The internal error for a panic caught on the pool, with its message for the log.
-fn panicked(panic: &(dyn std::any::Any + Send)) -> Error {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string payload".into());
-    tracing::error!(panic = %what, "render panicked; the worker carries on");
-    Error::internal(format!("render panicked: {what}"))
-}
-
 /// Decode, run and encode on the calling (pool) thread.
 fn render_blocking(
     app: &App,
@@ -258,23 +204,28 @@ fn render_blocking(
     // sizes come from FFmpeg's decode; `run_decoded` checks those). An animation may run the
     // chain on every frame: its work counts once per frame.
     let info = crate::media::probe::probe(bytes, limits)?;
-    if info.width > 0 && info.height > 0 {
+    let sized = info.width > 0 && info.height > 0;
+    if sized {
         let frames = crate::media::animation::frame_count(bytes).unwrap_or(1);
         crate::plan::cost::estimate(&input.job, info.oriented_size(), frames, input.hints, limits)?;
     }
-    if let Some(out) = animated::render(app, input, bytes, &handle)? {
+    if let Some(out) = animated::render(app, input, bytes, &info, &handle)? {
         return Ok(out);
     }
     let t = Instant::now();
     let out = &input.job.output;
     let opts = DecodeOptions { target: None, keep_profile: out.color_profile, keep_metadata: out.metadata };
-    let decoded = decode_source(bytes, limits, &input.job, input.hints, opts)?;
+    let decoded = decode_source(bytes, &info, limits, &input.job, input.hints, opts)?;
+    if !sized {
+        crate::plan::cost::estimate(&input.job, decoded.info.oriented_size(), 1, input.hints, limits)?;
+    }
     let decode_ms = ms(t);
     run_decoded(app, input, decoded, decode_ms, handle)
 }
 
 /// Run the steps on a decoded source and encode, on the calling (pool) thread. Also the
-/// second half of a video thumbnail (`video::thumbnail` decodes the frame instead).
+/// second half of a video thumbnail (`video::thumbnail` decodes the frame instead). The
+/// callers have checked the work budget (`plan::cost::estimate`) against the source's size.
 fn run_decoded(
     app: &App,
     input: &TransformInput,
@@ -290,8 +241,6 @@ fn run_decoded(
     // `iw`, fractions and the resize target are those of the source) and its first op, a
     // Resize to an absolute size, finishes the downscale from the shrunk frame.
     let planned_from = (decoded.shrink > 1).then(|| decoded.info.oriented_size());
-    let source = planned_from.unwrap_or((decoded.frame.width, decoded.frame.height));
-    crate::plan::cost::estimate(&input.job, source, 1, input.hints, limits)?;
     let (frame, report) = app.executor.run_job_from(
         &input.job,
         decoded.frame,
@@ -331,47 +280,6 @@ fn run_decoded(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Hole 9 of issue #12: rayon aborts the process on a panic in a spawned task; the pool
-    /// wrapper turns it into a 500 for that request and the pool keeps serving.
-    /// A CPU-only app without a cache, for the pool tests.
-    fn cpu_app() -> App {
-        let mut config = crate::config::Config::default();
-        config.backend.gpu = false;
-        config.cache.enabled = false;
-        App::new(config).unwrap()
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_panic_on_the_pool_is_an_internal_error() {
-        let app = cpu_app();
-        let permit = app.admission.acquire().await.unwrap();
-        let e = on_pool(&app, permit, || -> Result<()> { panic!("boom") }).await.unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Internal);
-        assert!(e.message().contains("boom"), "{e}");
-        let permit = app.admission.acquire().await.unwrap();
-        assert_eq!(on_pool(&app, permit, || Ok(7)).await.unwrap(), 7);
-    }
-
-    /// Dropping the waiting future raises the token the work runs under.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn dropping_the_wait_cancels_the_work() {
-        let app = cpu_app();
-        let permit = app.admission.acquire().await.unwrap();
-        let (seen_tx, seen_rx) = std::sync::mpsc::channel();
-        let wait = on_pool(&app, permit, move || {
-            let started = Instant::now();
-            while cancel::check().is_ok() {
-                assert!(started.elapsed().as_secs() < 10, "never cancelled");
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            seen_tx.send(()).unwrap();
-            Ok(())
-        });
-        assert!(tokio::time::timeout(std::time::Duration::from_millis(100), wait).await.is_err());
-        let seen = tokio::task::spawn_blocking(move || seen_rx.recv_timeout(std::time::Duration::from_secs(5)));
-        assert!(seen.await.unwrap().is_ok(), "the work did not see the cancellation");
-    }
 
     #[test]
     fn negotiation_prefers_png_for_alpha() {

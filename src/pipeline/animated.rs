@@ -37,7 +37,7 @@ use crate::limits::Limits;
 use crate::media::animation::{self, AnimFrame, Animation};
 use crate::media::decode::DecodeOptions;
 use crate::media::encode::{encode_with, EncodeOptions, Metadata};
-use crate::media::probe::SourceFormat;
+use crate::media::probe::{SourceFormat, SourceInfo};
 use crate::media::Frame;
 
 /// True when the client's `Accept` header takes WebP (`image/webp` listed with a non-zero
@@ -115,6 +115,7 @@ pub(super) fn render(
     app: &App,
     input: &TransformInput,
     bytes: &[u8],
+    info: &SourceInfo,
     handle: &tokio::runtime::Handle,
 ) -> Result<Option<TransformOutput>> {
     let Some(scan) = animation::scan(bytes) else { return Ok(None) };
@@ -133,7 +134,7 @@ pub(super) fn render(
         let t = Instant::now();
         let out = &still.job.output;
         let opts = DecodeOptions { target: None, keep_profile: out.color_profile, keep_metadata: out.metadata };
-        let decoded = super::decode_source(bytes, limits, &still.job, still.hints, opts)?;
+        let decoded = super::decode_source(bytes, info, limits, &still.job, still.hints, opts)?;
         let mut rendered = super::run_decoded(app, &still, decoded, ms(t), handle.clone())?;
         rendered.negotiated = negotiated;
         return Ok(Some(rendered));

@@ -10,7 +10,7 @@ use crate::job::Hints;
 use crate::job::{Format, Job};
 use crate::limits::Limits;
 use crate::media::decode::{decode_with, DecodeOptions, Decoded};
-use crate::media::probe::{probe, SourceFormat, SourceInfo};
+use crate::media::probe::{SourceFormat, SourceInfo};
 use crate::plan::{self, PlanOp, StepInput};
 
 /// The oriented size the first step's first op resizes to, when that op is a Resize and
@@ -36,16 +36,17 @@ pub(super) fn first_resize_target(job: &Job, source: (u32, u32), hints: Hints, l
     }
 }
 
-/// Decode the source: JPEG shrunk on load towards the first resize, AVIF through FFmpeg
-/// (the `video` backend's thumbnail at t = 0), everything else through `media::decode`.
+/// Decode the source whose header `info` says (`media::probe::probe`, read once by the
+/// caller): JPEG shrunk on load towards the first resize, AVIF through FFmpeg (the `video`
+/// backend's thumbnail at t = 0), everything else through `media::decode`.
 pub(super) fn decode_source(
     bytes: &[u8],
+    info: &SourceInfo,
     limits: &Limits,
     job: &Job,
     hints: Hints,
     mut opts: DecodeOptions,
 ) -> Result<Decoded> {
-    let info = probe(bytes, limits)?;
     match info.format {
         SourceFormat::Avif => decode_avif(bytes, limits),
         SourceFormat::Jpeg => {

@@ -285,6 +285,7 @@ pub async fn thumbnail(app: &App, mut input: TransformInput) -> Result<Transform
     if input.job.output.format.is_none() {
         input.job.output.format = Some(Format::Jpeg);
     }
+    crate::plan::cost::estimate(&input.job, (frame.width, frame.height), 1, input.hints, &app.limits)?;
     let info = SourceInfo { format: SourceFormat::Video, width: frame.width, height: frame.height, orientation: 1 };
     let decoded = Decoded { frame, info, shrink: 1, icc: None, exif: None };
     let permit = app.admission.acquire().await?;
