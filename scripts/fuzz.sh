@@ -72,7 +72,7 @@ run() {
   esac
   mkdir -p "fuzz/artifacts/$t" fuzz/out
   if [ -d "fuzz/regressions/$t" ] && [ -n "$(ls -A "fuzz/regressions/$t")" ]; then
-    "$bin" "${dict[@]}" fuzz/regressions/"$t"/* > "fuzz/out/$t.regressions.log" 2>&1 ||
+    "$bin" "${dict[@]}" -timeout=10 -rss_limit_mb=2048 fuzz/regressions/"$t"/* > "fuzz/out/$t.regressions.log" 2>&1 ||
       { echo "$t: CRASH on a kept regression input (fuzz/out/$t.regressions.log)"; return 1; }
   fi
   local log=fuzz/out/$t.log

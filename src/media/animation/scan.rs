@@ -147,8 +147,11 @@ fn scan_webp(b: &[u8]) -> Option<ScanInfo> {
         let body = pos + 8;
         match fourcc {
             b"VP8X" => {
-                width = u24_le(b, body + 4)? + 1;
-                height = u24_le(b, body + 7)? + 1;
+                // A file may carry several; decoders read the first, a walk that kept the last
+                // passed a small canvas while the decoder allocated a huge one (found by the
+                // `decode` fuzz target). The largest one stated is the one checked.
+                let stated = (u24_le(b, body + 4)? + 1, u24_le(b, body + 7)? + 1);
+                (width, height) = larger((width, height), stated);
             }
             b"ANMF" => {
                 frames = frames.saturating_add(1);
@@ -214,6 +217,29 @@ mod tests {
     use super::*;
     use crate::job::Format;
     use crate::media::animation::tests::{opts, sample};
+
+    /// Found by the `decode` fuzz target: two VP8X chunks, the first stating a 24 × 5 M canvas
+    /// (which the decoder reads), the second a small one. The walk reports the larger.
+    #[test]
+    fn the_largest_of_several_vp8x_canvases_is_checked() {
+        let vp8x = |w: u32, h: u32| {
+            let mut c = b"VP8X".to_vec();
+            c.extend_from_slice(&10u32.to_le_bytes());
+            c.extend_from_slice(&[0x02, 0, 0, 0]);
+            c.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+            c.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
+            c
+        };
+        let mut body = b"WEBP".to_vec();
+        body.extend(vp8x(24, 5_000_000));
+        body.extend(vp8x(24, 16));
+        let mut webp = b"RIFF".to_vec();
+        webp.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
+        webp.extend(body);
+        let s = scan(&webp).unwrap();
+        assert_eq!((s.width, s.height), (24, 5_000_000));
+        assert_eq!(s.check_sizes(&Limits::default()).unwrap_err().kind(), ErrorKind::TooLarge);
+    }
     use crate::media::animation::{decode, encode};
 
     #[test]
