@@ -181,7 +181,20 @@ fn sigterm_under_load_completes_in_flight_requests() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(400));
+    // SIGTERM only once all four are in the daemon (holding or waiting for a permit): a
+    // request still on its way in when the listener closes is refused, not cut off, and a
+    // fixed sleep raced with that on a busy machine.
+    let started = Instant::now();
+    loop {
+        let text = reqwest::blocking::get(format!("http://{addr}/metrics")).unwrap().text().unwrap();
+        let depth =
+            text.lines().find_map(|l| l.strip_prefix("xformd_queue_depth ")).and_then(|v| v.trim().parse::<f64>().ok());
+        if depth.is_some_and(|d| d >= 4.0) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "renders never reached the daemon: {depth:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     sigterm(&child);
     for w in workers {
         let (code, len) = w.join().unwrap().expect("an in-flight request was cut off");
