@@ -29,6 +29,12 @@ use self::object::ObjectCacheStore;
 use crate::config::CacheConfig;
 use crate::error::Result;
 
+/// Bumped whenever a change makes an unchanged URL render different bytes (decoding,
+/// resampling, encoder settings), so entries written by an older build are not served.
+/// 2: damaged JPEGs render, JPEG shrink-on-load keeps 1.5× for the resize, PNG gAMA/cHRM,
+/// CMYK profiles, ICC on animation frames and at 16 bits (issue #16).
+pub const RENDER_REVISION: u32 = 2;
+
 /// What is stored with the bytes of a rendered variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntryMeta {
@@ -188,7 +194,7 @@ impl Cache {
         }
     }
 
-    /// The entry under `key`, rendering it with `render` when absent. Concurrent calls with
+    /// The entry under `key` (prefixed with the version and [`RENDER_REVISION`]), rendering it with `render` when absent. Concurrent calls with
     /// the same key run one render and share its result (an error too); a failed render is
     /// not stored. If the rendering caller goes away, a waiting caller renders instead.
     pub async fn get_or_render<F, Fut>(&self, key: &str, render: F) -> Result<(Arc<Entry>, Lookup)>
@@ -196,7 +202,7 @@ impl Cache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Entry>>,
     {
-        let key = format!("xformd/{}/{key}", env!("CARGO_PKG_VERSION"));
+        let key = format!("xformd/{}.r{RENDER_REVISION}/{key}", env!("CARGO_PKG_VERSION"));
         if let Some(e) = self.store.get(&key).await {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok((Arc::new(e), Lookup::Hit));

@@ -28,6 +28,9 @@ pub struct Limits {
     /// Most work one render may cost, in the units of `plan::cost` (about one multiply-add per
     /// pixel), estimated from the plan and the source's header before anything is decoded.
     pub max_work: u64,
+    /// Refuse damaged sources (a JPEG whose data stops early or carries corrupt segments)
+    /// instead of rendering what decodes, as libvips' `fail=false` and browsers do.
+    pub strict_decode: bool,
 }
 
 impl Default for Limits {
@@ -44,6 +47,7 @@ impl Default for Limits {
             // About 20 s of the CPU blur on one core of the 2-core CI machine (2e9 units/s
             // measured, docs/security.md): a 20 MP photo takes a few `bl-100`, not 250.
             max_work: 40_000_000_000,
+            strict_decode: false,
         }
     }
 }

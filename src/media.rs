@@ -11,6 +11,7 @@ pub mod decode;
 pub mod encode;
 mod frame;
 pub mod jpeg;
+pub mod png;
 pub mod probe;
 
 pub use frame::Frame;

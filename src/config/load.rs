@@ -115,6 +115,7 @@ impl Config {
             max_steps: self.limits.max_steps,
             max_layers: self.limits.max_layers,
             max_work: self.limits.max_work,
+            strict_decode: self.limits.strict_decode,
         }
     }
 

@@ -165,6 +165,9 @@ pub struct LimitsConfig {
     /// Most estimated work per render (≈ multiply-adds per pixel, see docs/security.md);
     /// more is refused with 400 before decoding.
     pub max_work: u64,
+    /// Refuse damaged sources (truncated or corrupt JPEG data) with 422 instead of rendering
+    /// what decodes (the missing part grey), as libvips' `fail=false` and browsers do.
+    pub strict_decode: bool,
     /// Image jobs running at once.
     pub max_concurrent_jobs: usize,
     /// Image jobs waiting for a slot; more are refused with 429.
@@ -341,6 +344,7 @@ impl Default for LimitsConfig {
             max_steps: l.max_steps,
             max_layers: l.max_layers,
             max_work: l.max_work,
+            strict_decode: l.strict_decode,
             max_concurrent_jobs: 8,
             max_queued_jobs: 64,
         }

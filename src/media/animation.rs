@@ -28,6 +28,7 @@ use image::metadata::LoopCount;
 use image::{Delay, RgbaImage};
 
 pub use self::scan::{check, frame_count, scan, ScanInfo};
+use super::color::ToSrgb;
 use super::encode::{EncodeOptions, Encoded};
 use super::probe::{undecodable, SourceFormat};
 use super::Frame;
@@ -70,11 +71,13 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Animation> {
     check(info.frames, info.width, info.height, limits)?;
     let mut image_limits = image::Limits::default();
     image_limits.max_alloc = Some(limits.max_alloc);
-    let (looping, frames) = match info.format {
+    let (looping, icc, frames) = match info.format {
         SourceFormat::Gif => gif::frames(bytes, image_limits)?,
         SourceFormat::Webp => webp::frames(bytes, image_limits)?,
         _ => return Err(undecodable("not a GIF or WebP")),
     };
+    // Every frame through the source's profile, as a still image is (built once).
+    let to_srgb = icc.as_deref().and_then(ToSrgb::new);
     let mut out = Vec::new();
     for (n, frame) in frames.enumerate() {
         // The walk and the decoder could disagree on a malformed file: the decoder's
@@ -93,7 +96,11 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Animation> {
         let delay_ms = delay_ms(frame.delay());
         let buf: RgbaImage = frame.into_buffer();
         let (w, h) = buf.dimensions();
-        out.push(AnimFrame { frame: Frame::from_rgba(w, h, buf.into_raw())?, delay_ms });
+        let mut buf = buf.into_raw();
+        if let Some(t) = &to_srgb {
+            t.apply(&mut buf);
+        }
+        out.push(AnimFrame { frame: Frame::from_rgba(w, h, buf)?, delay_ms });
     }
     if out.is_empty() {
         return Err(undecodable("animation has no frames"));

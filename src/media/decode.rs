@@ -3,8 +3,8 @@
 //!
 //! Owns: [`decode`], [`decode_for`], [`decode_with`], [`DecodeOptions`], [`Decoded`]. The
 //! header is probed first (`probe`), so sizes over the limits are refused before a pixel
-//! buffer is allocated. JPEG goes through libjpeg-turbo (`jpeg`): strict about truncation,
-//! and able to decode at 1/2, 1/4 or 1/8 scale in the DCT domain (shrink-on-load). PNG, WebP
+//! buffer is allocated. JPEG goes through libjpeg-turbo (`jpeg`): a truncated file renders
+//! what decodes unless `limits.strict_decode`, and it is able to decode at 1/2, 1/4 or 1/8 scale in the DCT domain (shrink-on-load). PNG, WebP
 //! and GIF (first frame; every frame: `animation`) go through `image`, whose allocation limit is set as a second line
 //! of defence. AVIF is decoded by FFmpeg in the pipeline (media may not import `video`).
 
@@ -13,7 +13,7 @@ use std::io::Cursor;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbaImage};
 
 use super::probe::{probe, undecodable, SourceFormat, SourceInfo};
-use super::{color, jpeg, Frame};
+use super::{color, jpeg, png, Frame};
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 
@@ -94,30 +94,67 @@ fn decode_image(bytes: &[u8], limits: &Limits, info: SourceInfo, opts: &DecodeOp
     reader.limits(image_limits);
     let mut decoder = reader.into_decoder().map_err(undecodable)?;
     let profile = decoder.icc_profile().ok().flatten();
-    let exif = if opts.keep_metadata { decoder.exif_metadata().ok().flatten() } else { None };
-    // 16-bit and palette sources become RGBA8 here (the frame format of every backend).
+    let png = if info.format == SourceFormat::Png { png::read_meta(bytes) } else { png::PngMeta::default() };
+    let exif = if opts.keep_metadata { decoder.exif_metadata().ok().flatten().or(png.raw_exif) } else { None };
     let img = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
-    let rgba = img.into_rgba8();
-    let (w, h) = rgba.dimensions();
-    let mut px = rgba.into_raw();
-    let icc = manage_color(&mut px, profile, opts.keep_profile);
+    let (w, h) = (img.width(), img.height());
+    let (px, icc) = match profile {
+        Some(icc) if !keeps(&icc, opts.keep_profile) => (converted(img, &icc), None),
+        Some(icc) => (img.into_rgba8().into_raw(), Some(icc)),
+        None => {
+            // A PNG without iCCP or sRGB says how to read its samples with gAMA (and cHRM),
+            // as browsers honour it.
+            let mut px = img.into_rgba8().into_raw();
+            if let (Some(gamma), false, false) = (png.gamma, png.srgb, png.iccp) {
+                if let Some(t) = color::png_gamma_profile(gamma, png.chrm) {
+                    t.apply(&mut px);
+                }
+            }
+            (px, None)
+        }
+    };
     let frame = orient(w, h, px, info.orientation)?;
     let exif = exif.map(|tiff| {
         let mut app1 = b"Exif\0\0".to_vec();
-        app1.extend_from_slice(&tiff);
+        app1.extend_from_slice(tiff.strip_prefix(b"Exif\0\0").unwrap_or(&tiff));
         jpeg::exif_upright(&app1)
     });
     Ok(Decoded { frame, info, shrink: 1, icc, exif })
 }
 
-/// Convert to sRGB unless `keep`; returns the profile when it is kept.
+/// `img` as sRGB RGBA8 through the profile `icc`: 16-bit sources go through the profile at
+/// 16 bits before they lose precision. 16-bit and palette sources become RGBA8 here (the
+/// frame format of every backend).
+fn converted(img: DynamicImage, icc: &[u8]) -> Vec<u8> {
+    let Some(t) = color::ToSrgb::new(icc) else {
+        tracing::debug!(bytes = icc.len(), "ICC profile left unconverted (sRGB or unsupported)");
+        return img.into_rgba8().into_raw();
+    };
+    let deep = matches!(img.color().bytes_per_pixel() / img.color().channel_count(), 2);
+    if deep {
+        if let Some(px) = t.apply16(img.to_rgba16().as_raw()) {
+            return px;
+        }
+    }
+    let mut px = img.into_rgba8().into_raw();
+    t.apply(&mut px);
+    px
+}
+
+/// Whether `icc` is kept with the pixels (`cp-true`): only an RGB profile can describe the
+/// RGBA frame; a CMYK or grey one is converted (or dropped) whatever was asked.
+fn keeps(icc: &[u8], keep: bool) -> bool {
+    keep && icc.get(16..20) == Some(b"RGB ")
+}
+
+/// Convert to sRGB unless the profile is kept; returns the profile when it is kept.
 fn manage_color(px: &mut [u8], icc: Option<Vec<u8>>, keep: bool) -> Option<Vec<u8>> {
     let icc = icc?;
-    if keep {
+    if keeps(&icc, keep) {
         return Some(icc);
     }
     if !color::to_srgb(px, &icc) {
-        tracing::debug!(bytes = icc.len(), "ICC profile left unconverted (sRGB or unsupported)");
+        tracing::debug!(bytes = icc.len(), "ICC profile left unconverted (sRGB, CMYK or unsupported)");
     }
     None
 }

@@ -1,4 +1,5 @@
-//! JPEG through libjpeg-turbo (the `turbojpeg` crate): strict decoding, DCT-domain
+//! JPEG through libjpeg-turbo (the `turbojpeg` crate): damaged files rendered as far as
+//! they decode unless `limits.strict_decode`, DCT-domain
 //! shrink-on-load, CMYK conversion, and the marker walk that finds EXIF orientation, the EXIF
 //! block itself and an embedded ICC profile (libjpeg-turbo reads none of these for us).
 //!

@@ -140,8 +140,10 @@ pub fn probe(bytes: &[u8], limits: &Limits) -> Result<SourceInfo> {
     limits.check_input(width, height)?;
     // The decoder hands over the EXIF block (PNG `eXIf`, WebP `EXIF`); its own orientation
     // reader takes only the SHORT type, so the JPEG reader's rules apply here too.
-    let orientation =
-        decoder.exif_metadata().ok().flatten().and_then(|e| super::jpeg::tiff_orientation(&e)).unwrap_or(1);
+    // A PNG may carry it in a `Raw profile type exif` text chunk instead (ImageMagick).
+    let exif = decoder.exif_metadata().ok().flatten();
+    let exif = exif.or_else(|| (format == SourceFormat::Png).then(|| super::png::read_meta(bytes).raw_exif).flatten());
+    let orientation = exif.and_then(|e| super::jpeg::tiff_orientation(&e)).unwrap_or(1);
     Ok(SourceInfo { format, width, height, orientation })
 }
 

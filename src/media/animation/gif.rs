@@ -15,11 +15,13 @@ use super::{internal, looping, Animation, Looping};
 use crate::error::Result;
 use crate::media::probe::undecodable;
 
-/// A GIF decoder over `bytes` under `limits`: the loop count and the frame iterator.
-pub(super) fn frames(bytes: &[u8], limits: image::Limits) -> Result<(Looping, Frames<'_>)> {
+/// A GIF decoder over `bytes` under `limits`: the loop count, the embedded ICC profile and
+/// the frame iterator.
+pub(super) fn frames(bytes: &[u8], limits: image::Limits) -> Result<(Looping, Option<Vec<u8>>, Frames<'_>)> {
     let mut dec = GifDecoder::new(Cursor::new(bytes)).map_err(undecodable)?;
     dec.set_limits(limits).map_err(undecodable)?;
-    Ok((looping(dec.loop_count()), dec.into_frames()))
+    let icc = dec.icc_profile().ok().flatten();
+    Ok((looping(dec.loop_count()), icc, dec.into_frames()))
 }
 
 /// A pixel within this many levels (every channel) of the one on screen is kept rather

@@ -16,11 +16,13 @@ use crate::error::Result;
 use crate::media::encode::EncodeOptions;
 use crate::media::probe::undecodable;
 
-/// A WebP decoder over `bytes` under `limits`: the loop count and the frame iterator.
-pub(super) fn frames(bytes: &[u8], limits: image::Limits) -> Result<(Looping, Frames<'_>)> {
+/// A WebP decoder over `bytes` under `limits`: the loop count, the embedded ICC profile and
+/// the frame iterator.
+pub(super) fn frames(bytes: &[u8], limits: image::Limits) -> Result<(Looping, Option<Vec<u8>>, Frames<'_>)> {
     let mut dec = WebPDecoder::new(Cursor::new(bytes)).map_err(undecodable)?;
     dec.set_limits(limits).map_err(undecodable)?;
-    Ok((looping(dec.loop_count()), dec.into_frames()))
+    let icc = dec.icc_profile().ok().flatten();
+    Ok((looping(dec.loop_count()), icc, dec.into_frames()))
 }
 
 pub(super) fn encode(anim: &Animation, w: u32, h: u32, opts: EncodeOptions) -> Result<Vec<u8>> {
