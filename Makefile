@@ -5,10 +5,11 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 # Debian packages the build and the tests need (see DESIGN.md §2; openssl makes the TLS
-# test's certificates).
+# test's certificates; libvips' tools and cjpeg make the input-fidelity references).
 APT_PACKAGES := pkg-config clang libclang-dev cmake nasm ffmpeg libavcodec-dev libavformat-dev \
   libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libavdevice-dev \
-  mesa-vulkan-drivers libvulkan1 vulkan-tools fonts-dejavu-core python3-venv opencv-data openssl
+  mesa-vulkan-drivers libvulkan1 vulkan-tools fonts-dejavu-core python3-venv opencv-data openssl \
+  libvips-tools libjpeg-turbo-progs
 # The release binary, wherever cargo puts it (CARGO_TARGET_DIR may point outside the clone).
 BIN = $(or $(CARGO_TARGET_DIR),target)/release/xformd
 HTTP ?= 127.0.0.1:8080
@@ -40,7 +41,7 @@ test: deps s3-deps
 	@mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	@# Benches run once in test mode (each bench a smoke test), then every test target.
 	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 $(CARGO) test --locked --bench main
-	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 XFORMD_S3_TESTS=1 $(CARGO) test --locked --lib --bins --tests
+	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 XFORMD_S3_TESTS=1 XFORMD_FIDELITY_TESTS=1 $(CARGO) test --locked --lib --bins --tests
 	@# Every fuzz target for FUZZ_SECS (60) seconds, kept crash inputs first; 0 crashes or fail.
 	./scripts/fuzz.sh
 

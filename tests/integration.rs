@@ -28,6 +28,13 @@ mod analysis;
 // Decoders and encoders on real files: orientation, CMYK, 16-bit, strict JPEG, formats, shrink-on-load.
 mod codecs;
 
+// Input fidelity (issue #16): odd EXIF/PNG/JPEG layouts, damaged files, ICC vs libvips.
+mod inputs;
+
+// Every image of ../shared/media at w-300 on both backends against vipsthumbnail; writes
+// the table in docs/fidelity.md.
+mod fidelity;
+
 // Origins against real servers on 127.0.0.1: a web server (allow-list, private addresses,
 // redirects, limits) and moto_server for S3 (plain keys and the Cloudinary backup layout).
 mod origins;
