@@ -470,3 +470,26 @@ async fn animation_frames_are_converted_through_the_icc_profile() {
         }
     }
 }
+
+/// `orig-true` answers the source's own bytes, EXIF and all; a render strips the EXIF block
+/// unless `md-true` keeps it (with the orientation set to 1, the pixels being upright).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orig_true_keeps_every_byte_and_md_true_keeps_exif_upright() {
+    let tagged = jpeg_with_segments(&card(64, 32), &[segment(0xE1, &exif_orientation_payload(6, 3, false))]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tagged.jpg"), &tagged).unwrap();
+    let s = start_server(config(dir.path().to_path_buf())).await;
+    let get = |path: &str| {
+        let url = s.url(path);
+        async move { reqwest::get(url).await.unwrap().bytes().await.unwrap().to_vec() }
+    };
+    assert_eq!(get("/tr:orig-true,w-10/tagged.jpg").await, tagged, "orig-true ignores w-10 and the rest");
+    let plain = get("/tr:w-20/tagged.jpg").await;
+    assert_eq!(xformd::media::jpeg::read_meta(&plain).exif, None, "EXIF stripped by default");
+    let kept = get("/tr:w-20,md-true/tagged.jpg").await;
+    let meta = xformd::media::jpeg::read_meta(&kept);
+    assert!(meta.exif.is_some(), "md-true keeps the EXIF block");
+    assert_eq!(meta.orientation, 1, "and marks it upright");
+    let f = decode(&kept);
+    assert_eq!((f.width, f.height), (20, 40), "the pixels themselves were turned");
+}
