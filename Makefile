@@ -15,7 +15,7 @@ BIN = $(or $(CARGO_TARGET_DIR),target)/release/xformd
 HTTP ?= 127.0.0.1:8080
 GRPC ?= 127.0.0.1:50051
 
-.PHONY: run test deps s3-deps build check lint fmt bench bench-deps bench-vips clean config-example fuzz
+.PHONY: run test deps s3-deps deploy-deps deploy-check build check lint fmt bench bench-deps bench-vips clean config-example fuzz
 
 ## Install the Debian packages that are missing (only those), with sudo when not root.
 deps:
@@ -37,8 +37,12 @@ XDG_RUNTIME_DIR := $(or $(XDG_RUNTIME_DIR),/tmp/xformd-xdg)
 export XDG_RUNTIME_DIR
 ## The S3 origin tests spawn moto_server (an S3-protocol server, PyPI `moto[server]`) on a
 ## free 127.0.0.1 port themselves; with XFORMD_S3_TESTS=1 a missing moto fails them.
-test: deps s3-deps
+test: deps s3-deps deploy-deps
 	@mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
+	@# The Kubernetes manifests and the Dockerfile first: rendered, schema-checked, cross-checked
+	@# (~2 s), then the checker itself against 25 deliberately broken copies (~40 s).
+	.venv/bin/python scripts/check-deploy.py
+	.venv/bin/python scripts/check-deploy.py --self-test
 	@# Benches run once in test mode (each bench a smoke test), then every test target.
 	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 $(CARGO) test --locked --bench main
 	WGPU_BACKEND=vulkan XFORMD_GPU_TESTS=1 XFORMD_S3_TESTS=1 XFORMD_FIDELITY_TESTS=1 $(CARGO) test --locked --lib --bins --tests
@@ -51,6 +55,17 @@ FUZZ_SECS ?= 60
 export FUZZ_SECS
 fuzz:
 	./scripts/fuzz.sh
+
+## scripts/check-deploy.py's Python packages, in the same .venv as moto (schemas bundled:
+## the check itself needs no network).
+deploy-deps: .venv/bin/kubernetes-validate
+.venv/bin/kubernetes-validate:
+	python3 -m venv .venv
+	.venv/bin/pip install -q pyyaml kubernetes-validate dockerfile
+
+## Render, validate and cross-check deploy/ (overlays + batch Job + Dockerfile).
+deploy-check: deploy-deps
+	.venv/bin/python scripts/check-deploy.py
 
 ## moto_server in .venv, installed only when missing (about a minute the first time).
 s3-deps: .venv/bin/moto_server
