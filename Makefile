@@ -80,7 +80,7 @@ config-example: build
 	  $(BIN) config dump; } > deploy/config.example.toml
 
 check: build
-	WGPU_BACKEND=vulkan $(BIN) check
+	WGPU_BACKEND=vulkan XFORMD__BACKEND__ALLOW_SOFTWARE_ADAPTER=true $(BIN) check
 
 lint:
 	$(CARGO) fmt --all -- --check

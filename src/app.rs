@@ -28,6 +28,10 @@ pub enum GpuStatus {
     Ready {
         /// Adapter name.
         adapter: String,
+        /// Adapter kind (`DiscreteGpu`, `Cpu` for a software adapter, …).
+        device_type: String,
+        /// Driver name and version.
+        driver: String,
         /// Graphics API.
         api: String,
         /// Pipelines built.
@@ -121,6 +125,7 @@ impl App {
             m.queue_depth.set(i64::try_from(depth).unwrap_or(i64::MAX));
             let bytes = app.bytes_in.load(std::sync::atomic::Ordering::Relaxed);
             m.bytes_in.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+            m.set_gpu(app.gpu.labels());
         }));
     }
 
@@ -199,16 +204,40 @@ impl VideoBackend for NoVideo {
     }
 }
 
+impl GpuStatus {
+    /// The labels of `xformd_gpu_info` for this status.
+    pub fn labels(&self) -> crate::metrics::GpuInfoLabels {
+        let (status, adapter, device_type, api) = match self {
+            GpuStatus::Ready { adapter, device_type, api, .. } => {
+                ("ready", adapter.as_str(), device_type.as_str(), api.as_str())
+            }
+            GpuStatus::Unavailable(_) => ("unavailable", "", "", ""),
+            GpuStatus::Disabled => ("disabled", "", "", ""),
+        };
+        crate::metrics::GpuInfoLabels {
+            status: status.into(),
+            adapter: adapter.into(),
+            device_type: device_type.into(),
+            api: api.into(),
+        }
+    }
+}
+
 #[cfg(feature = "gpu")]
 fn open_gpu(config: &Config) -> (Option<Arc<dyn Backend>>, GpuStatus, Option<GpuHealth>) {
     if !config.backend.gpu {
         return (None, GpuStatus::Disabled, None);
     }
-    match crate::exec::gpu::GpuBackend::new() {
+    match crate::exec::gpu::GpuBackend::open(config.backend.allow_software_adapter) {
         Ok(g) => {
-            let status =
-                GpuStatus::Ready { adapter: g.adapter_name().to_string(), api: g.api(), pipelines: g.pipeline_count() };
-            tracing::info!(adapter = g.adapter_name(), api = %g.api(), "GPU backend ready");
+            let status = GpuStatus::Ready {
+                adapter: g.adapter_name().to_string(),
+                device_type: g.device_type(),
+                driver: g.driver(),
+                api: g.api(),
+                pipelines: g.pipeline_count(),
+            };
+            tracing::info!(adapter = g.adapter_name(), device_type = %g.device_type(), api = %g.api(), "GPU backend ready");
             let g = Arc::new(g);
             let probe = g.clone();
             let health: GpuHealth = Arc::new(move || probe.is_healthy());

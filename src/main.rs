@@ -164,7 +164,9 @@ async fn serve(config: Config, daemon: bool, front: bool) -> anyhow::Result<Exit
         }
         let app = App::new(config.clone())?;
         match &app.gpu {
-            GpuStatus::Ready { adapter, api, .. } => tracing::info!(%adapter, %api, "GPU ready"),
+            GpuStatus::Ready { adapter, device_type, api, .. } => {
+                tracing::info!(%adapter, %device_type, %api, "GPU ready")
+            }
             other => tracing::info!(gpu = ?other, "running on the CPU backend"),
         }
         eprintln!("xformd daemon: gRPC on {addr}, media {}", config.media.root.display());

@@ -69,6 +69,19 @@ pub struct ReasonLabels {
     pub reason: String,
 }
 
+/// Labels of the GPU info gauge: which adapter serves GPU jobs, if any.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct GpuInfoLabels {
+    /// `ready`, `unavailable` or `disabled`.
+    pub status: String,
+    /// Adapter name (empty unless ready).
+    pub adapter: String,
+    /// wgpu's device type (`DiscreteGpu`, `Cpu` for a software adapter, …).
+    pub device_type: String,
+    /// Graphics API (`Vulkan`, …).
+    pub api: String,
+}
+
 /// Label of the cache counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct CacheLabels {
@@ -93,6 +106,9 @@ pub struct Metrics {
     pub bytes_in: Gauge,
     /// Response bytes sent.
     pub bytes_out: Counter,
+    /// 1 for the GPU adapter that serves (or the reason there is none), set at scrape time:
+    /// says which adapter a daemon runs on without reading its logs.
+    pub gpu_info: Family<GpuInfoLabels, Gauge>,
     /// The registry, locked only while encoding a scrape (std Mutex: never held across an
     /// await, and scrapes are rare and short).
     registry: Mutex<Registry>,
@@ -126,6 +142,7 @@ impl Metrics {
         let queue_depth = Gauge::default();
         let bytes_in = Gauge::default();
         let bytes_out = Counter::default();
+        let gpu_info = Family::<GpuInfoLabels, Gauge>::default();
         let mut registry = Registry::with_prefix("xformd");
         registry.register("requests", "HTTP requests by status, dialect and backend", requests.clone());
         registry.register("stage_seconds", "Seconds spent per pipeline stage", stage_seconds.clone());
@@ -138,6 +155,11 @@ impl Metrics {
         registry.register("queue_depth", "Image jobs waiting for or holding a permit", queue_depth.clone());
         registry.register("source_bytes", "Bytes read from origins", bytes_in.clone());
         registry.register("response_bytes", "Bytes sent in responses", bytes_out.clone());
+        registry.register(
+            "gpu_info",
+            "The GPU adapter serving GPU jobs (1), by status, name, kind and API",
+            gpu_info.clone(),
+        );
         Metrics {
             requests,
             stage_seconds,
@@ -146,6 +168,7 @@ impl Metrics {
             queue_depth,
             bytes_in,
             bytes_out,
+            gpu_info,
             registry: Mutex::new(registry),
             refresher: Mutex::new(None),
         }
@@ -161,6 +184,12 @@ impl Metrics {
     /// Observe a stage duration in milliseconds.
     pub fn stage_ms(&self, stage: &str, ms: f64) {
         self.stage_seconds.get_or_create(&StageLabels { stage: stage.to_string() }).observe(ms / 1000.0);
+    }
+
+    /// Say which adapter serves: the one labelled series is 1 (a previous one is removed).
+    pub fn set_gpu(&self, labels: GpuInfoLabels) {
+        self.gpu_info.clear();
+        self.gpu_info.get_or_create(&labels).set(1);
     }
 
     /// Count a GPU fallback.

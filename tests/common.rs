@@ -52,6 +52,8 @@ pub(crate) fn config(media: PathBuf) -> Config {
     // No rendered-variant cache: a shared on-disk cache would let one test (or an earlier
     // build) answer another's request. tests/cache.rs turns it on over a temporary folder.
     c.cache.enabled = false;
+    // The GPU tests run on Mesa lavapipe on purpose; a daemon refuses it by default.
+    c.backend.allow_software_adapter = true;
     c
 }
 

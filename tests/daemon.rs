@@ -119,6 +119,52 @@ async fn the_gpu_component_follows_the_backend() {
     assert_eq!(status(&mut h, "xformd.v1.Transformer").await, ServingStatus::Serving);
 }
 
+/// Issue #13: with `backend.allow_software_adapter` off (the default), a daemon never serves
+/// GPU jobs on a software adapter (lavapipe is what a GPU node without a visible driver
+/// finds): the GPU is unavailable, with a reason naming the adapter, and `xformd_gpu_info`
+/// says so; allowed, the same adapter serves and the gauge names it and its kind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_software_adapter_serves_only_when_allowed_and_metrics_name_the_adapter() {
+    use xformd::app::GpuStatus;
+    let mut c = config(media_dir());
+    c.backend.gpu = true;
+    c.backend.allow_software_adapter = false;
+    let app = App::new(c.clone()).unwrap();
+    let metrics = xformd::metrics::Metrics::new();
+    app.export_metrics(&metrics);
+    let text = metrics.encode();
+    match &app.gpu {
+        // A machine with real hardware: it serves, and it is not the software adapter.
+        GpuStatus::Ready { device_type, adapter, .. } => {
+            assert_ne!(device_type, "Cpu", "{adapter} is a software adapter");
+            assert!(text.contains(&format!("adapter=\"{adapter}\"")), "{text}");
+        }
+        GpuStatus::Unavailable(why) => {
+            if gpu_tests_required() {
+                // CI: lavapipe is present and must have been refused, by name.
+                assert!(why.contains("only a software adapter") && why.contains("allow_software_adapter"), "{why}");
+            }
+            assert!(
+                text.contains(r#"xformd_gpu_info{status="unavailable",adapter="",device_type="",api=""} 1"#),
+                "{text}"
+            );
+        }
+        GpuStatus::Disabled => panic!("the GPU was enabled"),
+    }
+    if !gpu_tests_required() {
+        return;
+    }
+    c.backend.allow_software_adapter = true;
+    let app = App::new(c).unwrap();
+    let GpuStatus::Ready { adapter, device_type, .. } = &app.gpu else { panic!("{:?}", app.gpu) };
+    let metrics = xformd::metrics::Metrics::new();
+    app.export_metrics(&metrics);
+    let text = metrics.encode();
+    let line =
+        format!(r#"xformd_gpu_info{{status="ready",adapter="{adapter}",device_type="{device_type}",api="Vulkan"}} 1"#);
+    assert!(text.contains(&line), "{line} in {text}");
+}
+
 fn request(path: &str) -> pb::TransformRequest {
     let job = to_job(path, None, &UrlOptions::default()).unwrap().job;
     pb::TransformRequest {

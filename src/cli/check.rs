@@ -22,8 +22,10 @@ pub fn self_test(app: &App, media_root: &Path) -> SelfTest {
     let mut ok = true;
     let mut lines = Vec::new();
     match &app.gpu {
-        GpuStatus::Ready { adapter, api, pipelines } => {
-            lines.push(format!("gpu: ok  adapter=\"{adapter}\" api={api} pipelines={pipelines}"));
+        GpuStatus::Ready { adapter, device_type, driver, api, pipelines } => {
+            lines.push(format!(
+                "gpu: ok  adapter=\"{adapter}\" type={device_type} driver=\"{driver}\" api={api} pipelines={pipelines}"
+            ));
         }
         GpuStatus::Disabled => lines.push("gpu: disabled".to_string()),
         GpuStatus::Unavailable(why) => {

@@ -182,6 +182,10 @@ pub struct BackendConfig {
     pub default: String,
     /// Try to open a GPU at start-up.
     pub gpu: bool,
+    /// Accept a software Vulkan adapter (Mesa lavapipe/llvmpipe) as the GPU. Off: a node
+    /// whose GPU driver is invisible to Vulkan serves on the CPU backend and reports the GPU
+    /// unavailable, instead of rendering "on the GPU" in software (slower than the CPU).
+    pub allow_software_adapter: bool,
     /// With `auto`, frames smaller than this many pixels stay on the CPU (upload and
     /// readback cost more than the GPU saves below it).
     pub gpu_min_pixels: u64,
@@ -353,7 +357,13 @@ impl Default for LimitsConfig {
 
 impl Default for BackendConfig {
     fn default() -> Self {
-        BackendConfig { default: "auto".into(), gpu: true, gpu_min_pixels: 512 * 512, cpu_threads: 0 }
+        BackendConfig {
+            default: "auto".into(),
+            gpu: true,
+            allow_software_adapter: false,
+            gpu_min_pixels: 512 * 512,
+            cpu_threads: 0,
+        }
     }
 }
 

@@ -66,9 +66,16 @@ pub struct GpuBackend {
 }
 
 impl GpuBackend {
-    /// Open the adapter (see `device::open`) and build every pipeline.
+    /// Open the adapter, a software one included (tests, benches and `xformd check` run on
+    /// lavapipe deliberately), and build every pipeline.
     pub fn new() -> Result<Self> {
-        let opened = device::open()?;
+        Self::open(true)
+    }
+
+    /// Open the adapter (see `device::open`; a software adapter only when `allow_software`)
+    /// and build every pipeline.
+    pub fn open(allow_software: bool) -> Result<Self> {
+        let opened = device::open(allow_software)?;
         let pipelines = Pipelines::build(&opened.device)?;
         let healthy = Arc::new(AtomicBool::new(true));
         let flag = Arc::clone(&healthy);
@@ -91,6 +98,11 @@ impl GpuBackend {
     /// Adapter name as the driver reports it.
     pub fn adapter_name(&self) -> &str {
         &self.info.name
+    }
+
+    /// The adapter's kind as wgpu reports it (`DiscreteGpu`, `IntegratedGpu`, `Cpu`, …).
+    pub fn device_type(&self) -> String {
+        format!("{:?}", self.info.device_type)
     }
 
     /// Graphics API in use (`Vulkan`, `Metal`, …).
