@@ -35,6 +35,9 @@ mod inputs;
 // the table in docs/fidelity.md.
 mod fidelity;
 
+// docs/imagekit.md: every ImageKit parameter's example URL does what its row says.
+mod imagekit_table;
+
 // Origins against real servers on 127.0.0.1: a web server (allow-list, private addresses,
 // redirects, limits) and moto_server for S3 (plain keys and the Cloudinary backup layout).
 mod origins;

@@ -207,7 +207,10 @@ fn radius(r: Radius) -> String {
     match r {
         Radius::Max => "max".into(),
         Radius::Uniform(n) => n.to_string(),
-        Radius::Corners([a, b, c, d]) => format!("{a}_{b}_{c}_{d}"),
+        Radius::Corners(corners) => {
+            let one = |v: u32| if v == Radius::MAX_CORNER { "max".to_string() } else { v.to_string() };
+            corners.map(one).join("_")
+        }
     }
 }
 

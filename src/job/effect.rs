@@ -62,10 +62,17 @@ pub enum Effect {
 pub enum Radius {
     /// One radius for all corners.
     Uniform(u32),
-    /// top-left, top-right, bottom-right, bottom-left.
+    /// top-left, top-right, bottom-right, bottom-left; [`Radius::MAX_CORNER`] for a corner
+    /// written `max` (`r-10_max_20_30`).
     Corners([u32; 4]),
     /// `r-max`: circle / ellipse.
     Max,
+}
+
+impl Radius {
+    /// A corner radius of `max`: the largest circle the corner takes. Every consumer clamps a
+    /// radius to half the shorter side, so the largest value means exactly that.
+    pub const MAX_CORNER: u32 = u32::MAX;
 }
 
 /// An sRGB colour with optional opacity. ImageKit's 8-digit form carries opacity as a

@@ -191,6 +191,14 @@ mod tests {
     }
 
     #[test]
+    fn a_corner_written_max_is_half_the_shorter_side() {
+        let s = Step { radius: Some(Radius::Corners([10, Radius::MAX_CORNER, 20, 30])), ..Step::default() };
+        let p = plan_step(&s, &StepInput::source((400, 300), true), &Limits::default()).unwrap();
+        let want = PlanOp::RoundCorners { corners: Corners::Radii([10.0, 150.0, 20.0, 30.0]), fill: None };
+        assert!(p.ops.contains(&want), "{:?}", p.ops);
+    }
+
+    #[test]
     fn blurred_fill_sigma() {
         let s = |i| Step { background: Some(Background::Blurred { intensity: i, brightness: 9 }), ..Step::default() };
         assert_eq!(pad_fill(&s(Some(5)), (800, 600)), Fill::Blurred { sigma: 4.0, brightness: 9 });

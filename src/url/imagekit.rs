@@ -27,6 +27,7 @@ mod border;
 mod chain;
 mod color;
 mod effect;
+mod generative;
 mod layer;
 mod legacy;
 mod number;

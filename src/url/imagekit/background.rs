@@ -8,7 +8,7 @@
 //! bg-blurred  bg-blurred_25  bg-blurred_auto_N30  bg-blurred_5_255
 //! ```
 //! `blurred` is only valid with `cm-pad_resize` (checked when the step is complete);
-//! `gradient_dominant…` and `genfill…` are recognised and refused as unsupported.
+//! `gradient_dominant…` is recognised and refused as unsupported; `genfill…` as generative.
 
 use super::color::color;
 use super::number::{integer, signed};
@@ -20,7 +20,10 @@ pub(super) fn background(key: &str, value: &str) -> Result<Background> {
     if value == "dominant" {
         return Ok(Background::Dominant);
     }
-    if value.starts_with("gradient_dominant") || value.starts_with("genfill") {
+    if super::generative::GENERATIVE_BACKGROUNDS.iter().any(|g| value.starts_with(g)) {
+        return Err(super::generative::refuse(key, value));
+    }
+    if value.starts_with("gradient_dominant") {
         return Err(
             Error::new(ErrorKind::Unsupported, format!("background '{value}' is not supported")).with_param(key, value)
         );

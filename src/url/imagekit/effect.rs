@@ -6,10 +6,12 @@
 //! # Format
 //! ```text
 //! bl-10        e-grayscale  e-contrast  e-sharpen  e-sharpen-10  e-usm-2-2-0.8-0.024
-//! t-true  t-20  t-false     r-20  r-max  r-10_20_30_40          rt-90  rt-N40  rt-auto
+//! t-true  t-20  t-false     r-20  r-max  r-10_20_30_40  r-10_max_20_30  rt-90  rt-N40  rt-auto
 //! fl-h  fl-v  fl-h_v        o-50
 //! ```
-//! `e-shadow`, `e-gradient` are recognised and refused as unsupported by this engine.
+//! `r-10_max_20_30`: `max` for any corner. `e-shadow`, `e-gradient`, `e-distort` are
+//! recognised and refused as unsupported by this engine; the generative effects
+//! (`generative`) as needing a model.
 
 use super::number::{decimal, integer, signed};
 use crate::error::{Error, ErrorKind, Result};
@@ -59,7 +61,8 @@ fn effect(value: &str) -> Result<Effect> {
             }
             Ok(Effect::UnsharpMask { radius, sigma, amount, threshold })
         }
-        ("shadow" | "gradient", _) => {
+        (g, _) if super::generative::GENERATIVE_EFFECTS.contains(&g) => Err(super::generative::refuse(&key, value)),
+        ("shadow" | "gradient" | "distort", _) => {
             Err(Error::new(ErrorKind::Unsupported, format!("effect '{key}' is not supported"))
                 .with_param(key.clone(), value))
         }
@@ -87,10 +90,18 @@ pub(super) fn radius(key: &str, value: &str) -> Result<Radius> {
     match parts.as_slice() {
         [one] => Ok(Radius::Uniform(integer(key, one, 1, u32::MAX)?)),
         [a, b, c, d] => {
-            let n = |p: &str| integer(key, p, 0, u32::MAX).map_err(|_| Error::invalid(key, value, "not a number"));
+            // Each corner is a number or `max` (the largest circle that corner takes).
+            let n = |p: &str| {
+                if p == "max" {
+                    return Ok(Radius::MAX_CORNER);
+                }
+                integer(key, p, 0, u32::MAX - 1).map_err(|_| Error::invalid(key, value, "not a number or max"))
+            };
             let corners = [n(a)?, n(b)?, n(c)?, n(d)?];
             if corners.iter().all(|&c| c == corners[0]) {
-                return if corners[0] == 0 {
+                return if corners[0] == Radius::MAX_CORNER {
+                    Ok(Radius::Max)
+                } else if corners[0] == 0 {
                     Err(Error::invalid(key, value, "radius must be positive"))
                 } else {
                     Ok(Radius::Uniform(corners[0]))
@@ -98,7 +109,7 @@ pub(super) fn radius(key: &str, value: &str) -> Result<Radius> {
             }
             Ok(Radius::Corners(corners))
         }
-        _ => Err(Error::invalid(key, value, "radius is a number, max, or four _-separated numbers")),
+        _ => Err(Error::invalid(key, value, "radius is a number, max, or four _-separated numbers or max")),
     }
 }
 
@@ -156,6 +167,8 @@ mod tests {
             ("r", "15", Step { radius: Some(Radius::Uniform(15)), ..d() }),
             ("r", "5_5_5_5", Step { radius: Some(Radius::Uniform(5)), ..d() }),
             ("r", "1_2_0_4", Step { radius: Some(Radius::Corners([1, 2, 0, 4])), ..d() }),
+            ("r", "10_max_20_30", Step { radius: Some(Radius::Corners([10, Radius::MAX_CORNER, 20, 30])), ..d() }),
+            ("r", "max_max_max_max", Step { radius: Some(Radius::Max), ..d() }),
             ("rt", "90", Step { rotate: Some(Rotation::Degrees(90.0)), ..d() }),
             ("rt", "N67", Step { rotate: Some(Rotation::Degrees(293.0)), ..d() }),
             ("rt", "360", d()),
