@@ -14,6 +14,7 @@
 //! May import: `exec`, `plan`, `job` (the chain's text layer), `media`, `limits`, `error`.
 //! Writes files only under the chosen output folder.
 
+mod json;
 mod report;
 pub mod sizes;
 pub mod stats;
@@ -146,6 +147,10 @@ pub struct Row {
     /// `variants` only: median seconds of the same variants run one by one (each its own
     /// upload, submission and readback on the GPU; sequential on the CPU).
     pub separate: Option<f64>,
+    /// GPU rows: PSNR (dB, premultiplied RGBA: what a viewer sees) of the GPU output against
+    /// the CPU backend's for the same input, so a fast number that renders something else
+    /// shows.
+    pub psnr_vs_cpu: Option<f64>,
 }
 
 impl Row {
@@ -215,8 +220,15 @@ pub fn run(opts: &BenchOptions, mut progress: impl FnMut(&str)) -> Result<BenchR
             let ops = op.ops(size.width, size.height);
             for &backend in &opts.backends {
                 progress(&format!("{} {} {}", op.name(), size.name, backend));
-                let mut row =
-                    Row { op, size: size.clone(), backend, result: Err(String::new()), split: None, separate: None };
+                let mut row = Row {
+                    op,
+                    size: size.clone(),
+                    backend,
+                    result: Err(String::new()),
+                    split: None,
+                    separate: None,
+                    psnr_vs_cpu: None,
+                };
                 match (backend, op) {
                     (BackendKind::Cpu, BenchOp::Variants) => {
                         let (together, separate) =
@@ -237,7 +249,15 @@ pub fn run(opts: &BenchOptions, mut progress: impl FnMut(&str)) -> Result<BenchR
                                     (row.result, row.separate) = (Ok(together), Some(separate));
                                 }
                             },
-                            Some(Ok(g)) => (row.result, row.split) = measure_gpu(g, &ops, &frame, &ctx, opts.runs)?,
+                            Some(Ok(g)) => {
+                                (row.result, row.split) = measure_gpu(g, &ops, &frame, &ctx, opts.runs)?;
+                                if row.result.is_ok() {
+                                    let ours = g.run(&ops, frame.clone(), &ctx)?;
+                                    let reference = cpu.run(&ops, frame.clone(), &ctx)?;
+                                    row.psnr_vs_cpu =
+                                        crate::exec::compare::visible_diff(&ours, &reference).map(|d| d.psnr);
+                                }
+                            }
                             Some(Err(e)) => row.result = Err(format!("no adapter: {}", e.message())),
                             None => row.result = Err("not requested".into()),
                         }

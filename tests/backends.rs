@@ -217,27 +217,11 @@ fn every_op_case() -> Vec<Case> {
     ]
 }
 
-/// `f` with colour premultiplied by alpha (rounded to u8): what a viewer sees of each pixel.
-/// Parity is judged on this. The CPU keeps straight RGBA8 between ops, so a pixel that
-/// becomes fully transparent keeps its old, invisible colour there, while the device holds
-/// premultiplied pixels where such a pixel is (0, 0, 0, 0); likewise the colour of a pixel
-/// with alpha 1 is one level of information blown up ×255 by unpremultiplying. Comparing
-/// premultiplied values ignores exactly that invisible part and nothing else.
-fn visible(f: &Frame) -> Frame {
-    let mut out = f.clone();
-    for p in out.data.chunks_exact_mut(4) {
-        let a = u32::from(p[3]);
-        for c in &mut p[..3] {
-            *c = u8::try_from((u32::from(*c) * a + 127) / 255).unwrap_or(255);
-        }
-    }
-    out
-}
-
-/// [`diff`] of what is visible (see [`visible`]); panics when the sizes differ.
+/// [`xformd::exec::compare::visible_diff`] (parity is judged on what a viewer sees);
+/// panics when the sizes differ.
 fn visible_diff(a: &Frame, b: &Frame) -> FrameDiff {
     assert_eq!((a.width, a.height), (b.width, b.height), "sizes differ");
-    diff(&visible(a), &visible(b)).unwrap()
+    xformd::exec::compare::visible_diff(a, b).unwrap()
 }
 
 /// Run `ops` on both backends on `frame` and check the declared tolerance.

@@ -38,6 +38,9 @@ mod fidelity;
 // docs/imagekit.md: every ImageKit parameter's example URL does what its row says.
 mod imagekit_table;
 
+// scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
+mod device_bench;
+
 // Origins against real servers on 127.0.0.1: a web server (allow-list, private addresses,
 // redirects, limits) and moto_server for S3 (plain keys and the Cloudinary backup layout).
 mod origins;

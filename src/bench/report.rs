@@ -1,6 +1,7 @@
 //! The Markdown table and SVG chart of `xformd bench`.
 //!
-//! Owns: `BenchReport::markdown`, `BenchReport::svg`, `BenchReport::write`.
+//! Owns: `BenchReport::markdown`, `BenchReport::svg`, `BenchReport::write` (which also writes
+//! `bench.json`, from `json`).
 //!
 //! May import: `exec` (backend kinds), `error`. Writes files only under the chosen folder.
 
@@ -16,7 +17,7 @@ fn ms(s: f64) -> String {
 }
 
 impl BenchReport {
-    fn cpu_median(&self, op: BenchOp, size: &NamedSize) -> Option<f64> {
+    pub(super) fn cpu_median(&self, op: BenchOp, size: &NamedSize) -> Option<f64> {
         self.rows
             .iter()
             .find(|r| r.op == op && &r.size == size && r.backend == BackendKind::Cpu)
@@ -37,9 +38,9 @@ impl BenchReport {
         );
         let _ = writeln!(
             md,
-            "| op | size | backend | median | min | max | MP/s | speed-up | GPU upload / kernels / readback |"
+            "| op | size | backend | median | min | max | MP/s | speed-up | PSNR vs CPU (dB) | GPU upload / kernels / readback |"
         );
-        let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(md, "|---|---|---|---:|---:|---:|---:|---:|---:|---|");
         for r in &self.rows {
             let size = format!("{} ({}×{})", r.size.name, r.size.width, r.size.height);
             match &r.result {
@@ -55,9 +56,10 @@ impl BenchReport {
                         let gain = if s.median > 0.0 { sep / s.median } else { 0.0 };
                         split = format!("one by one: {} ms; together runs {gain:.2}× as fast", ms(sep));
                     }
+                    let psnr = r.psnr_vs_cpu.map_or(String::new(), |p| format!("{p:.1}"));
                     let _ = writeln!(
                         md,
-                        "| {} | {size} | {} | {} | {} | {} | {:.1} | {ratio} | {split} |",
+                        "| {} | {size} | {} | {} | {} | {} | {:.1} | {ratio} | {psnr} | {split} |",
                         r.op.name(),
                         r.backend,
                         ms(s.median),
@@ -67,7 +69,8 @@ impl BenchReport {
                     );
                 }
                 Err(why) => {
-                    let _ = writeln!(md, "| {} | {size} | {} | – | – | – | – | – | {why} |", r.op.name(), r.backend);
+                    let _ =
+                        writeln!(md, "| {} | {size} | {} | – | – | – | – | – | – | {why} |", r.op.name(), r.backend);
                 }
             }
         }
@@ -168,13 +171,15 @@ impl BenchReport {
         svg
     }
 
-    /// Write `bench.md` and `bench.svg` into `dir` (created if missing); returns both paths.
+    /// Write `bench.md`, `bench.svg` and `bench.json` into `dir` (created if missing); returns
+    /// the first two paths.
     pub fn write(&self, dir: &Path, command: &str) -> Result<(PathBuf, PathBuf)> {
         let io = |e: std::io::Error| Error::internal(format!("writing the bench report to {}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(io)?;
         let (md, svg) = (dir.join("bench.md"), dir.join("bench.svg"));
         std::fs::write(&md, self.markdown(command)).map_err(io)?;
         std::fs::write(&svg, self.svg()).map_err(io)?;
+        std::fs::write(dir.join("bench.json"), self.json(command).to_string()).map_err(io)?;
         Ok((md, svg))
     }
 }

@@ -78,6 +78,7 @@ mod tests {
             result: median.map(|m| Stats { median: m, min: m, max: m }).ok_or_else(|| "over_device_limits".into()),
             split: None,
             separate: None,
+            psnr_vs_cpu: None,
         }
     }
 

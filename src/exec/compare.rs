@@ -1,6 +1,6 @@
 //! Frame comparison for backend parity tests and shadow mode.
 //!
-//! Owns: [`FrameDiff`] and [`diff`].
+//! Owns: [`FrameDiff`], [`diff`], [`visible`] and [`visible_diff`].
 
 use crate::media::Frame;
 
@@ -15,6 +15,29 @@ pub struct FrameDiff {
     pub changed_fraction: f64,
     /// Peak signal-to-noise ratio in dB (infinite when identical).
     pub psnr: f64,
+}
+
+/// `f` with colour premultiplied by alpha (rounded to u8): what a viewer sees of each pixel.
+/// The CPU keeps straight RGBA8 between ops, so a pixel that becomes fully transparent keeps
+/// its old, invisible colour there, while the GPU holds premultiplied pixels where such a
+/// pixel is (0, 0, 0, 0); likewise the colour of a pixel with alpha 1 is one level of
+/// information blown up ×255 by unpremultiplying. Comparing premultiplied values ignores
+/// exactly that invisible part and nothing else.
+pub fn visible(f: &Frame) -> Frame {
+    let mut out = f.clone();
+    for p in out.data.chunks_exact_mut(4) {
+        let a = u32::from(p[3]);
+        for c in &mut p[..3] {
+            *c = u8::try_from((u32::from(*c) * a + 127) / 255).unwrap_or(255);
+        }
+    }
+    out
+}
+
+/// [`diff`] of what is visible (see [`visible`]); `None` when the sizes differ. Backend
+/// parity (tests, `xformd bench`'s PSNR column) is judged on this.
+pub fn visible_diff(a: &Frame, b: &Frame) -> Option<FrameDiff> {
+    diff(&visible(a), &visible(b))
 }
 
 /// Compare two frames; `None` when their sizes differ.
