@@ -19,11 +19,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
 // Client hints and the `Vary` they imply.
+pub mod daemons;
 pub mod hints;
 // The connection loop: header-read and write-stall timeouts, connection cap.
 pub mod listener;
@@ -41,9 +42,9 @@ use crate::url::{self, UrlOptions};
 #[derive(Clone)]
 pub struct FrontState {
     client: DaemonClient,
-    /// The daemon's address and transport settings, kept to rebuild the channel with TLS
-    /// (`with_daemon_ca`).
-    endpoint: Endpoint,
+    /// The daemons' address and transport settings, kept to rebuild the channel with TLS
+    /// (`with_daemon_ca`) or other discovery settings.
+    target: daemons::DaemonTarget,
     /// The bearer token every call carries (`with_grpc_token`).
     token: AttachToken,
     /// The channel under `client`.
@@ -65,12 +66,12 @@ pub struct FrontState {
 
 impl FrontState {
     /// A front end calling the daemon at `daemon_url` (connects lazily, reconnects on
-    /// failure, so front ends may start before their daemons).
+    /// failure, so front ends may start before their daemons). A host name (a headless
+    /// Service) is balanced over every address it resolves to, re-resolved every 10 s
+    /// (`daemons`; [`FrontState::with_daemon_refresh`]).
     pub fn new(daemon_url: &str, url: UrlOptions, cache_control: &str, debug_headers: bool) -> Result<Self> {
-        let endpoint = Endpoint::from_shared(daemon_url.to_string())
-            .map_err(|e| Error::invalid("daemon", daemon_url, e))?
-            .tcp_nodelay(true);
-        let channel = endpoint.connect_lazy();
+        let target = daemons::DaemonTarget::parse(daemon_url, DAEMON_REFRESH)?;
+        let channel = daemons::connect(&target)?;
         let health = HealthClient::new(channel.clone());
         let token = AttachToken::default();
         let client = daemon_client(channel.clone(), token.clone());
@@ -78,7 +79,7 @@ impl FrontState {
             HeaderValue::from_str(cache_control).map_err(|e| Error::invalid("cache_control", cache_control, e))?;
         Ok(FrontState {
             client,
-            endpoint,
+            target,
             token,
             channel,
             health,
@@ -114,8 +115,31 @@ impl FrontState {
         crate::service::auth::ensure_crypto_provider();
         let tls =
             tonic::transport::ClientTlsConfig::new().ca_certificate(tonic::transport::Certificate::from_pem(ca_pem));
-        self.endpoint = self.endpoint.clone().tls_config(tls).map_err(|e| Error::invalid("daemon_ca", "", e))?;
-        self.channel = self.endpoint.connect_lazy();
+        self.target = self.target.clone().with_tls(tls);
+        self.reconnect()
+    }
+
+    /// Re-resolve the daemon host name every `every` (`frontend.daemon_refresh_secs`); zero
+    /// turns client-side balancing off (one connection to whatever the name resolves to).
+    pub fn with_daemon_refresh(mut self, every: std::time::Duration) -> Result<Self> {
+        self.target = daemons::DaemonTarget::parse(&self.target_url(), every)?.with_tls_from(&self.target);
+        self.reconnect()
+    }
+
+    /// Balance over exactly `addrs` (a fixed fleet; tests) instead of resolving the host.
+    pub fn with_daemon_addresses(mut self, addrs: Vec<std::net::SocketAddr>) -> Result<Self> {
+        self.target = self.target.clone().with_addresses(addrs);
+        self.reconnect()
+    }
+
+    /// The daemon URL as configured.
+    fn target_url(&self) -> String {
+        self.target.url()
+    }
+
+    /// A new channel (and clients on it) after the target changed.
+    fn reconnect(mut self) -> Result<Self> {
+        self.channel = daemons::connect(&self.target)?;
         self.health = HealthClient::new(self.channel.clone());
         self.client = daemon_client(self.channel.clone(), self.token.clone());
         Ok(self)
@@ -221,6 +245,9 @@ async fn metrics(State(state): State<FrontState>) -> Response {
 
 /// How long `/readyz` waits for the daemon's health answer (kept under typical probe
 /// timeouts of Kubernetes, 1 s by default … a few seconds).
+/// How often a daemon host name is resolved again (`frontend.daemon_refresh_secs`'s default).
+const DAEMON_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
+
 const READY_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(900);
 
 /// 200 `ready` when the daemon reports `xformd.v1.Transformer` SERVING, else 503 and why.

@@ -238,7 +238,8 @@ fn front_state(
             "frontend.require_signature is set but {key} is empty: URLs of that dialect are refused (401)"
         );
     }
-    let mut state = FrontState::new(daemon_url, url_options(config), &f.cache_control, f.debug_headers)?;
+    let mut state = FrontState::new(daemon_url, url_options(config), &f.cache_control, f.debug_headers)?
+        .with_daemon_refresh(std::time::Duration::from_secs(f.daemon_refresh_secs))?;
     if !config.server.daemon_ca.is_empty() {
         let ca = std::fs::read(&config.server.daemon_ca)
             .with_context(|| format!("reading server.daemon_ca '{}'", config.server.daemon_ca))?;

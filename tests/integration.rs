@@ -41,6 +41,9 @@ mod imagekit_table;
 // scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
 mod device_bench;
 
+// A front end balances over every daemon of a fleet (issue #13).
+mod front_balance;
+
 // Origins against real servers on 127.0.0.1: a web server (allow-list, private addresses,
 // redirects, limits) and moto_server for S3 (plain keys and the Cloudinary backup layout).
 mod origins;

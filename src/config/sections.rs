@@ -212,6 +212,10 @@ pub struct FrontendConfig {
     pub cloudinary_api_secret: String,
     /// Refuse unsigned requests when a key for their dialect is set.
     pub require_signature: bool,
+    /// When the daemon URL names a host (a Kubernetes headless Service), every address it
+    /// resolves to is a daemon: calls are balanced over them client-side and the name is
+    /// resolved again this often. 0: one connection to the name, as a plain Service gives.
+    pub daemon_refresh_secs: u64,
     /// Longest accepted path + query, in bytes (longer ⇒ 414).
     pub max_url_bytes: usize,
     /// Most bytes of request headers (names + values) accepted (more ⇒ 431).
@@ -377,6 +381,7 @@ impl Default for FrontendConfig {
             imagekit_private_key: String::new(),
             cloudinary_api_secret: String::new(),
             require_signature: false,
+            daemon_refresh_secs: 10,
             max_url_bytes: 8192,
             max_header_bytes: 16384,
             header_read_timeout_secs: 10,
