@@ -31,6 +31,9 @@ mod codecs;
 // Input fidelity (issue #16): odd EXIF/PNG/JPEG layouts, damaged files, ICC vs libvips.
 mod inputs;
 
+// ICC conversions against libvips and on animation frames (issue #16).
+mod icc_inputs;
+
 // Every image of ../shared/media at w-300 on both backends against vipsthumbnail; writes
 // the table in docs/fidelity.md.
 mod fidelity;
