@@ -5,7 +5,7 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `manifest` | CSV / JSONL / folder / glob → (line, source, variant) entries |
+//! | `manifest` | CSV / JSONL / folder / glob / Cloudinary URL log → (line, source, variant) entries |
 //! | `variant` | variant text (ImageKit, Cloudinary, named) → job, as `xformd render` parses it |
 //! | `work` | shard filter, grouping by source, output-folder collision check |
 //! | `naming` | output names `<source without extension>/<variant slug>.<ext>` |
@@ -26,8 +26,9 @@
 //! it arrives. A stop signal (Ctrl-C) lets the sources in flight finish and their writes
 //! land, syncs the journal and returns `interrupted`.
 //!
-//! May import: `app`, `config`, `pipeline`, `url`, `job`, `error`, `origin::s3` (the bucket
-//! client builder), `service` (client side only: proto, auth, convert). Never `frontend`,
+//! May import: `app`, `config`, `pipeline`, `url`, `job`, `error`, `report` (URL logs),
+//! `origin::s3` (the bucket client builder), `service` (client side only: proto, auth,
+//! convert). Never `frontend`,
 //! `media`, `exec`, wgpu or rayon.
 
 pub mod engine;
@@ -154,7 +155,8 @@ pub async fn run(config: Config, args: &BatchArgs, stop: impl Future<Output = ()
     };
     let mut entries = Vec::new();
     if let Some(spec) = &args.manifest {
-        entries = manifest::load(spec, &config.media.root, &args.variants)?;
+        let cld = crate::url::cloudinary::Options { keep_types: config.frontend.keep_types };
+        entries = manifest::load(spec, &config.media.root, &args.variants, &cld)?;
     }
     for s in &args.sources {
         if args.variants.is_empty() {

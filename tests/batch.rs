@@ -337,10 +337,34 @@ async fn malformed_manifests_and_failed_variants_are_named() {
         assert!(!out.exists(), "nothing rendered before the manifest is known good");
     }
 
-    // A variant that fails at render time, and a missing source, fail alone with reasons.
+    // A variant that fails at render time, and a missing source, fail alone with reasons:
+    // in process and through a daemon (the variant's error crosses the wire in its message).
     write_csv(&manifest, &[sources[0].clone(), "a/none.jpg".into()], &["w-50", "w-50,l-image,i-missing.png,l-end"]);
-    let s = run(config, &args(&manifest, &out, &[]), std::future::pending()).await.unwrap();
-    assert_eq!((s.done, s.failed), (1, 3), "{}", s.to_text());
-    assert!(s.failures.iter().all(|f| f.reason.starts_with("not_found")), "{:?}", s.failures);
-    assert_eq!(xformd::batch::exit_code(&s), 1);
+    let d = Daemon::start(config.clone());
+    for daemons in [vec![], vec![&d]] {
+        let s = run(config.clone(), &args(&manifest, &out, &daemons), std::future::pending()).await.unwrap();
+        assert_eq!((s.done, s.failed, s.retries), (1, 3, 0), "{}", s.to_text());
+        assert!(s.failures.iter().all(|f| f.reason.starts_with("not_found")), "{:?}", s.failures);
+        assert_eq!(xformd::batch::exit_code(&s), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_token_is_sent_and_a_wrong_one_is_not_retried() {
+    let media = tempfile::tempdir().unwrap();
+    let sources = generate_media(media.path(), 2);
+    let mut config = cpu_config(media.path());
+    config.server.grpc_token = "s3cret-token".into();
+    let d = Daemon::start(config.clone());
+    let work = tempfile::tempdir().unwrap();
+    let manifest = work.path().join("m.csv");
+    write_csv(&manifest, &sources, &["w-32"]);
+    // The batch reads `server.grpc_token` from the same configuration the daemons use.
+    let s =
+        run(config.clone(), &args(&manifest, &work.path().join("ok"), &[&d]), std::future::pending()).await.unwrap();
+    assert_eq!((s.done, s.failed), (2, 0), "{}", s.to_text());
+    let mut wrong = config;
+    wrong.server.grpc_token = "guess".into();
+    let s = run(wrong, &args(&manifest, &work.path().join("no"), &[&d]), std::future::pending()).await.unwrap();
+    assert_eq!((s.done, s.failed, s.retries), (0, 2, 0), "{}", s.to_text());
 }

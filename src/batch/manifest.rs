@@ -14,19 +14,24 @@
 //!
 //! photos/           every image under MEDIA/photos (recursive), sorted
 //! 'photos/*.jpg'    a glob under MEDIA
+//!
+//! https://res.cloudinary.com/demo/image/upload/c_fill,w_200/photos/a.jpg      a URL log
+//! (`.log` / `.txt`, or a first line holding a URL: the `translate --report` input; each
+//! line's first URL or path is rewritten, its transformation becoming the variant)
 //! ```
 //!
 //! A row without variants takes the `--variant` list. Any malformed row stops the run
 //! before anything is rendered, naming the file, the line and the value: a manifest of a
 //! million rows is better refused in a second than found broken after hours.
 //!
-//! May import: `error`; csv, serde_json, glob.
+//! May import: `error`, `url::cloudinary` and `report` (reading URL logs); csv, serde_json, glob.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::url::cloudinary;
 
 /// One (source, variant) pair and the manifest line it came from (0 for folder and glob
 /// entries).
@@ -80,7 +85,12 @@ const IMAGE_EXTENSIONS: [&str; 7] = ["jpg", "jpeg", "png", "webp", "gif", "avif"
 
 /// Read `spec` (a manifest file, or a folder or glob under `media_root`) into entries in
 /// manifest order; rows without variants take `default_variants`.
-pub fn load(spec: &str, media_root: &Path, default_variants: &[String]) -> Result<Vec<Entry>, ManifestError> {
+pub fn load(
+    spec: &str,
+    media_root: &Path,
+    default_variants: &[String],
+    cloudinary: &cloudinary::Options,
+) -> Result<Vec<Entry>, ManifestError> {
     let err = |line, value: Option<&str>, why: String| ManifestError {
         file: spec.to_string(),
         line,
@@ -96,13 +106,50 @@ pub fn load(spec: &str, media_root: &Path, default_variants: &[String]) -> Resul
         return Ok(cross(sources.into_iter().map(|s| (0, s)), default_variants));
     }
     let text = std::fs::read(path).map_err(|e| err(0, None, format!("cannot read: {e}")))?;
-    let jsonl = matches!(path.extension().and_then(|e| e.to_str()), Some("jsonl" | "ndjson"))
-        || text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let ext = path.extension().and_then(|e| e.to_str());
+    let jsonl =
+        matches!(ext, Some("jsonl" | "ndjson")) || text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let first_line = text.split(|b| *b == b'\n').find(|l| !l.trim_ascii().is_empty()).unwrap_or_default();
+    let url_log = matches!(ext, Some("log" | "txt"))
+        || first_line.windows(3).any(|w| w == b"://")
+        || first_line.windows(8).any(|w| w == b"/upload/");
     if jsonl {
         jsonl_entries(&text, default_variants).map_err(|(line, value, why)| err(line, value.as_deref(), why))
+    } else if url_log {
+        Ok(url_log_entries(&text, cloudinary))
     } else {
         csv_entries(&text, default_variants).map_err(|(line, value, why)| err(line, value.as_deref(), why))
     }
+}
+
+/// Cloudinary delivery URLs (one a line, as `translate --report` reads them): the rewritten
+/// transformation × the forwarded path. Lines without a rewritable URL, and URLs without a
+/// transformation (the original is served as is), are skipped and counted in the log: a
+/// real access log holds plenty of both.
+fn url_log_entries(text: &[u8], opts: &cloudinary::Options) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut skipped = 0u64;
+    for (n, raw) in text.split(|b| *b == b'\n').enumerate() {
+        let line = String::from_utf8_lossy(raw);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some(path) = crate::report::extract_path(&line) else {
+            skipped += 1;
+            continue;
+        };
+        let t = cloudinary::translate(path, opts);
+        let source = t.path.split(['?', '#']).next().unwrap_or_default();
+        if !t.rewritable || t.tr.is_empty() || source.len() < 2 {
+            skipped += 1;
+            continue;
+        }
+        out.push(Entry { line: n as u64 + 1, source: source.to_string(), variant: t.tr });
+    }
+    if skipped > 0 {
+        tracing::warn!(skipped, "URL log lines without a rewritable Cloudinary transformation were skipped");
+    }
+    out
 }
 
 /// A row-level failure: line, offending value, reason.
@@ -296,6 +343,16 @@ mod tests {
         // A row without variants takes the defaults.
         let e = csv_entries(b"a.jpg\n", &["w-9".to_string()]).unwrap();
         assert_eq!(pairs(&e), [(1, "/a.jpg", "w-9")]);
+    }
+
+    #[test]
+    fn url_logs_become_rewritten_variants() {
+        let log = b"GET https://res.cloudinary.com/demo/image/upload/c_fill,w_200,h_100/photos/a.jpg 200\n\
+            /image/upload/w_300/b.png?x=1\n/image/upload/c.jpg\nnot a url\n";
+        let e = url_log_entries(log, &cloudinary::Options::default());
+        let pairs: Vec<(u64, &str)> = e.iter().map(|e| (e.line, e.source.as_str())).collect();
+        assert_eq!(pairs, [(1, "/photos/a.jpg"), (2, "/b.png")]);
+        assert!(e[0].variant.contains("w-200") && e[1].variant.contains("w-300"), "{e:?}");
     }
 
     #[test]
