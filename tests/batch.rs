@@ -368,3 +368,25 @@ async fn the_daemon_token_is_sent_and_a_wrong_one_is_not_retried() {
     let s = run(wrong, &args(&manifest, &work.path().join("no"), &[&d]), std::future::pending()).await.unwrap();
     assert_eq!((s.done, s.failed, s.retries), (0, 2, 0), "{}", s.to_text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_busy_daemon_sends_work_to_another() {
+    let media = tempfile::tempdir().unwrap();
+    let sources = generate_media(media.path(), 16);
+    let config = cpu_config(media.path());
+    // One job at a time and no queue: concurrent calls get RESOURCE_EXHAUSTED.
+    let mut small = config.clone();
+    small.limits.max_concurrent_jobs = 1;
+    small.limits.max_queued_jobs = 0;
+    let (busy, other) = (Daemon::start(small), Daemon::start(config.clone()));
+    let work = tempfile::tempdir().unwrap();
+    let manifest = work.path().join("m.csv");
+    write_csv(&manifest, &sources, &VARIANTS[..2]);
+    let out = work.path().join("out");
+    let mut a = args(&manifest, &out, &[&busy, &other]);
+    a.concurrency = Some(8);
+    let s = run(config.clone(), &a, std::future::pending()).await.unwrap();
+    assert_eq!((s.done, s.failed), (32, 0), "{}", s.to_text());
+    assert!(s.retries >= 1, "{}", s.to_text());
+    assert_same(&outputs(&out), &expected(&config, &sources, &VARIANTS[..2]).await);
+}
