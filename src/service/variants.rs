@@ -44,6 +44,8 @@ pub type VariantStream = Pin<Box<dyn Stream<Item = Result<pb::VariantResult, Sta
 pub async fn render_variants(app: &App, req: pb::TransformVariantsRequest) -> Result<Response<VariantStream>, Status> {
     let input = variants_input(app, req)?;
     let (tx, rx) = tokio::sync::mpsc::channel(1);
+    // Daemon-only mode counts each variant as a request, as `Transform` does.
+    let metrics = app.rpc_metrics.clone();
     let app = app.clone();
     tokio::spawn(async move {
         let n = input.jobs.len();
@@ -53,9 +55,17 @@ pub async fn render_variants(app: &App, req: pb::TransformVariantsRequest) -> Re
             tracing::info!(variants = n, "rendered variants");
         }
     });
-    let stream = ReceiverStream::new(rx).map(|item| match item {
-        Ok(item) => Ok(variant_result(item)),
-        Err(e) => Err(status_from_error(&e)),
+    let stream = ReceiverStream::new(rx).map(move |item| {
+        if let Some(m) = &metrics {
+            match &item {
+                Ok(VariantItem { result: Ok(out), .. }) => m.request(200, "grpc", out.backend.as_str()),
+                Ok(VariantItem { result: Err(e), .. }) | Err(e) => m.request(e.kind().http_status(), "grpc", "none"),
+            }
+        }
+        match item {
+            Ok(item) => Ok(variant_result(item)),
+            Err(e) => Err(status_from_error(&e)),
+        }
     });
     Ok(Response::new(Box::pin(stream)))
 }
