@@ -4,11 +4,12 @@
 # source against one call per variant, i.e. six single renders); and a run where one of two
 # daemons is killed (SIGKILL) in the middle: variants lost (must be 0) and time added.
 #
-#   scripts/bench-batch.sh [OUT_DIR]     (default docs/bench; writes batch.md and batch.svg)
+#   scripts/bench-batch.sh [OUT_DIR]     (default docs/bench; writes batch-$SOURCES.md / .svg)
 #
-# Needs a release build (`cargo build --release`; XFORMD=path overrides) and taskset. The
-# sources are made from the shared photos (../shared/media/photos) by `xformd batch` itself:
-# 7 JPEG photos at 29 widths (800–1640 px), 203 files, of which the manifest takes 200. The
+# Needs a release build (`cargo build --release`; XFORMD=path overrides) and taskset.
+# SOURCES=scaled (default): made from the shared photos (../shared/media/photos) by
+# `xformd batch` itself, 7 JPEG photos at 29 widths (800–1640 px), of which the manifest takes
+# 200. SOURCES=full: the 7 photos at full size (1.0–20 MP) under 200 names, round robin. The
 # GPU and the render cache are off: every variant is a CPU render.
 set -euo pipefail
 
@@ -30,22 +31,26 @@ export XFORMD__BACKEND__GPU=false XFORMD__CACHE__ENABLED=false XFORMD__BACKEND__
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 
 # --- sources -------------------------------------------------------------------------------
+SOURCES=${SOURCES:-scaled}
 mkdir -p "$WORK/photos"
 for f in ColorfulCups_2560x1600 Grey_2560x1600_grayscale LadyBird Wine_by_Jakkub_Mede \
          seeding_by_Clements_Engelhardt sunset_by_Aitzol_Berasategi Kleiber_by_Lukas_Baubkus; do
   cp "$PHOTOS/$f.jpg" "$WORK/photos/"
 done
-widths=$(seq 800 30 1640 | paste -sd' ')
-gen_variants=()
-for w in $widths; do gen_variants+=(--variant "w-$w,q-90"); done
-"$XFORMD" batch photos --media "$WORK" "${gen_variants[@]}" --out "$WORK/gen" >/dev/null 2>&1
+if [[ $SOURCES == full ]]; then
+  SOURCE_DIR="$WORK/photos"
+else
+  widths=$(seq 800 30 1640 | paste -sd' ')
+  gen_variants=()
+  for w in $widths; do gen_variants+=(--variant "w-$w,q-90"); done
+  "$XFORMD" batch photos --media "$WORK" "${gen_variants[@]}" --out "$WORK/gen" >/dev/null 2>&1
+  SOURCE_DIR="$WORK/gen"
+fi
 mkdir -p "$WORK/media/src"
-i=0
-while IFS= read -r f; do
-  [[ $i -ge 200 ]] && break
-  cp "$f" "$WORK/media/src/$(printf 's%03d' $i).jpg"
-  i=$((i + 1))
-done < <(find "$WORK/gen" -name '*.jpg' | sort)
+mapfile -t POOL < <(find "$SOURCE_DIR" -name '*.jpg' | sort)
+for i in $(seq 0 199); do
+  cp "${POOL[$((i % ${#POOL[@]}))]}" "$WORK/media/src/$(printf 's%03d' "$i").jpg"
+done
 VARIANTS=("w-1200" "w-800,f-webp" "w-400,h-400,c-at_max" "w-200,h-200" "w-120,f-webp" "w-64,h-64")
 {
   echo "source,variant"
@@ -61,10 +66,17 @@ start_daemons() {
   DAEMON_ARGS=(); PIDS=()
   for k in $(seq 0 $(($1 - 1))); do
     local log="$WORK/daemon$k.log"
+    # The log file is created by the child: until then, reading it fails (quietly, below).
     taskset -c $((k % CPUS)) "$XFORMD" daemon --grpc 127.0.0.1:0 --media "$WORK/media" >"$log" 2>&1 &
     PIDS+=($!)
-    for _ in $(seq 200); do grep -q 'gRPC on' "$log" && break; sleep 0.05; done
-    DAEMON_ARGS+=(--daemon "http://$(sed -n 's/.*gRPC on \([^,]*\),.*/\1/p' "$log")")
+    local addr=
+    for _ in $(seq 200); do
+      addr=$(sed -n 's/.*gRPC on \([0-9.:]*\), media.*/\1/p' "$log" 2>/dev/null)
+      [[ -n $addr ]] && break
+      sleep 0.05
+    done
+    [[ -n $addr ]] || { echo "daemon $k did not start" >&2; cat "$log" >&2; exit 1; }
+    DAEMON_ARGS+=(--daemon "http://$addr")
   done
 }
 stop_daemons() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; PIDS=(); }
@@ -75,25 +87,39 @@ run_batch() {
   rm -rf "$WORK/out-$name"
   "$XFORMD" batch "$WORK/m.csv" "${DAEMON_ARGS[@]}" --out "$WORK/out-$name" --json "$@" \
     >"$WORK/$name.jsonl" 2>"$WORK/$name.err" || true
+  grep -q '"event":"summary"' "$WORK/$name.jsonl" || { echo "$name: no summary" >&2; cat "$WORK/$name.err" >&2; exit 1; }
   tail -1 "$WORK/$name.jsonl" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["secs"], s["variants_per_sec"], s["done"], s["failed"], s["retries"], s["decodes"])'
 }
 files() { find "$WORK/out-$1" -type f ! -name '.*' | wc -l; }
 
-declare -A RATE SECS
-echo "## 200 sources × 6 variants = $TOTAL variants, $(nproc) CPUs ($(lscpu | sed -n 's/Model name: *//p'))" >&2
+# best N REPEAT NAME [ARGS…]: REPEAT runs on N fresh daemons; prints the fastest run's
+# "secs rate done failed retries decodes" (the VM is shared: the best run is the least
+# disturbed one) and checks every run wrote every output.
+best() {
+  local n=$1 repeat=$2 name=$3; shift 3
+  local best_line= best_rate=0
+  for _ in $(seq "$repeat"); do
+    start_daemons "$n"
+    local line; line=$(run_batch "$name" "$@")
+    stop_daemons
+    read -r _ rate _ failed _ _ <<<"$line"
+    [[ $(files "$name") -eq $TOTAL && $failed -eq 0 ]] || { echo "$name: $line" >&2; cat "$WORK/$name.err" >&2; exit 1; }
+    if python3 -c "import sys; sys.exit(0 if $rate > $best_rate else 1)"; then best_rate=$rate; best_line=$line; fi
+  done
+  echo "$best_line"
+}
+
+REPEAT=${REPEAT:-3}
+declare -A RATE SECS DECODES
+echo "## 200 sources × 6 variants = $TOTAL variants, $(nproc) CPUs ($(lscpu | sed -n 's/Model name: *//p')), best of $REPEAT" >&2
 for n in 1 2 3; do
-  start_daemons "$n"
-  read -r secs rate done failed retries decodes < <(run_batch "d$n" --concurrency $((4 * n)))
-  stop_daemons
-  [[ $(files "d$n") -eq $TOTAL && $failed -eq 0 ]] || { echo "d$n: $done done, $failed failed" >&2; cat "$WORK/d$n.err" >&2; exit 1; }
-  RATE[$n]=$rate; SECS[$n]=$secs
+  read -r secs rate _ _ _ decodes < <(best "$n" "$REPEAT" "d$n" --concurrency $((4 * n)))
+  RATE[$n]=$rate; SECS[$n]=$secs; DECODES[$n]=$decodes
   echo "daemons=$n: $rate variants/s ($secs s, $decodes decodes)" >&2
 done
 
 # One call per variant (six single renders per source, each fetching and decoding) on 2 daemons.
-start_daemons 2
-read -r split_secs split_rate _ split_failed _ split_decodes < <(run_batch split --concurrency 8 --split-variants)
-stop_daemons
+read -r split_secs split_rate _ _ _ split_decodes < <(best 2 "$REPEAT" split --concurrency 8 --split-variants)
 echo "split: $split_rate variants/s ($split_secs s, $split_decodes decodes)" >&2
 
 # A daemon killed in the middle of a 2-daemon run.
@@ -125,9 +151,11 @@ done
 
 ratio2=$(python3 -c "print(f'{${RATE[2]} / ${RATE[1]}:.2f}')")
 ratio3=$(python3 -c "print(f'{${RATE[3]} / ${RATE[1]}:.2f}')")
-saving=$(python3 -c "print(f'{(1 - $split_rate / ${RATE[2]}) * -100:+.0f}')")
+saving=$(python3 -c "print(f'{(${RATE[2]} / $split_rate - 1) * 100:+.0f}')")
 added=$(python3 -c "print(f'{$kill_secs - ${SECS[2]}:+.1f}')")
 {
+  echo "Best of $REPEAT runs each (fresh daemons per run); the kill run is one run."
+  echo
   echo "| run | daemons | variants/s | wall s | vs 1 daemon |"
   echo "|---|---|---|---|---|"
   echo "| one call per source (6 variants, shared decode) | 1 | ${RATE[1]} | ${SECS[1]} | 1.00× |"
@@ -136,22 +164,22 @@ added=$(python3 -c "print(f'{$kill_secs - ${SECS[2]}:+.1f}')")
   echo "| one call per variant (6 single renders) | 2 | $split_rate | $split_secs | — |"
   echo "| one of 2 daemons killed at $half s | 2 → 1 | — | $kill_secs | time added ${added} s |"
   echo
-  echo "Shared decode: ${RATE[2]} vs $split_rate variants/s on 2 daemons (one call per source is ${saving}% faster)."
+  echo "Shared decode: ${RATE[2]} vs $split_rate variants/s on 2 daemons (one call per source: ${saving}%; decodes ${DECODES[2]} vs $split_decodes)."
   echo "Killed daemon: $kill_done done, $kill_failed failed, **$lost lost**, $kill_retries calls retried on the other daemon."
   echo "Byte-identical to \`xformd render\`: $same of 12 spot-checked outputs."
-} | tee "$OUT/batch.md"
+} | tee "$OUT/batch-$SOURCES.md"
 
 # A small bar chart of variants/s.
-python3 - "$OUT/batch.svg" "${RATE[1]}" "${RATE[2]}" "${RATE[3]}" "$split_rate" <<'EOF'
+python3 - "$OUT/batch-$SOURCES.svg" "$SOURCES" "${RATE[1]}" "${RATE[2]}" "${RATE[3]}" "$split_rate" <<'EOF'
 import sys
-path, *vals = sys.argv[1:]
+path, sources, *vals = sys.argv[1:]
 vals = [float(v) for v in vals]
 labels = ["1 daemon", "2 daemons", "3 daemons (2 CPUs)", "2 daemons, 1 call/variant"]
 top = max(vals) * 1.15
 w, bar, gap, left = 560, 26, 14, 190
 h = 40 + len(vals) * (bar + gap)
 out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="13">',
-       f'<text x="{left}" y="20" font-weight="bold">xformd batch: variants/s, 200 sources × 6 variants</text>']
+       f'<text x="10" y="20" font-weight="bold">xformd batch: variants/s, 200 {sources} JPEG sources × 6 variants, 2 CPUs</text>']
 for i, (l, v) in enumerate(zip(labels, vals)):
     y = 34 + i * (bar + gap)
     bw = (w - left - 70) * v / top
@@ -162,4 +190,4 @@ for i, (l, v) in enumerate(zip(labels, vals)):
 out.append("</svg>")
 open(path, "w").write("\n".join(out) + "\n")
 EOF
-echo "wrote $OUT/batch.md and $OUT/batch.svg" >&2
+echo "wrote $OUT/batch-$SOURCES.md and $OUT/batch-$SOURCES.svg" >&2
