@@ -200,7 +200,17 @@ fn render_each(
                     DecodeOptions { target: None, keep_profile: key.keep_profile, keep_metadata: key.keep_metadata };
                 let decoded = super::source::decode_source(bytes, &info, limits, job, ti.hints, opts);
                 decodes += 1;
-                current = Some((key, decoded.map(|d| (d, ms(t)))));
+                // Should `media::decode` ever pick another scale than `decode_key` predicts,
+                // the frame is this variant's alone: a key no variant has makes the next
+                // one decode for itself, so outputs stay equal to single renders.
+                let kept = match &decoded {
+                    Ok(d) if d.shrink != key.shrink => {
+                        tracing::warn!(predicted = key.shrink, actual = d.shrink, "shrink-on-load scale mispredicted");
+                        DecodeKey { shrink: 0, ..key }
+                    }
+                    _ => key,
+                };
+                current = Some((kept, decoded.map(|d| (d, ms(t)))));
             }
             let (decoded, decode_ms) = match current.as_ref().map(|(_, d)| d) {
                 Some(Ok((d, t))) => (copy(d), *t),
