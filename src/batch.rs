@@ -243,7 +243,7 @@ pub async fn run(config: Config, args: &BatchArgs, stop: impl Future<Output = ()
 }
 
 /// Keep `concurrency` sources in flight until all are done or `stop` resolves; true when
-/// stopped before every source was started.
+/// stopped before every source was started (a stop after that only waits for the rest).
 async fn dispatch(
     ctx: &Arc<Ctx>,
     todo: Vec<(SourceWork, Vec<usize>)>,
@@ -269,9 +269,15 @@ async fn dispatch(
         let ctx = Arc::clone(ctx);
         tasks.spawn(async move { process_source(&ctx, &w, &pending).await });
     }
-    // In-flight sources finish, so their writes land and are journaled.
-    while let Some(r) = tasks.join_next().await {
-        log_join(Some(r));
+    let mut signalled = stopped;
+    // In-flight sources finish, so their writes land and are journaled. A stop now has
+    // nothing left to hold back, but is still taken (the caller says so, and arms its
+    // second-signal exit).
+    while !tasks.is_empty() {
+        tokio::select! {
+            () = &mut stop, if !signalled => { signalled = true; }
+            r = tasks.join_next() => log_join(r),
+        }
     }
     stopped
 }
