@@ -126,6 +126,8 @@ pub(crate) fn assert_same(got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<Strin
 /// task and socket at once, as a killed process would (a graceful shutdown would drain).
 pub(crate) struct Daemon {
     pub(crate) addr: SocketAddr,
+    /// Its daemon-only metrics (each rendered variant counts as a request).
+    pub(crate) metrics: std::sync::Arc<xformd::metrics::Metrics>,
     kill: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -134,19 +136,30 @@ impl Daemon {
     pub(crate) fn start(config: Config) -> Daemon {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (kill, killed) = std::sync::mpsc::channel::<()>();
+        let metrics = std::sync::Arc::new(xformd::metrics::Metrics::new());
+        let m = metrics.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             let _enter = rt.enter();
             let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            let app = App::new(config).unwrap();
+            let app = App::new(config).unwrap().with_rpc_metrics(m);
             rt.spawn(xformd::service::serve(listener, std::future::pending(), app));
             // Until killed (or the handle dropped); then no task of this daemon runs again.
             let _ = killed.recv();
             rt.shutdown_background();
         });
         let addr = addr_rx.recv().unwrap();
-        Daemon { addr, kill: Some(kill), thread: Some(thread) }
+        Daemon { addr, metrics, kill: Some(kill), thread: Some(thread) }
+    }
+
+    /// Variants this daemon rendered (its `xformd_requests_total` with status 200).
+    pub(crate) fn rendered(&self) -> u64 {
+        let text = self.metrics.encode();
+        text.lines()
+            .filter(|l| l.starts_with("xformd_requests_total{") && l.contains("status=\"200\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
     }
 
     pub(crate) fn url(&self) -> String {
@@ -200,6 +213,10 @@ async fn batch_over_two_daemons_equals_single_renders() {
     let s = run(config.clone(), &args(&manifest, &out, &[&d1, &d2]), std::future::pending()).await.unwrap();
     assert_eq!((s.done, s.failed, s.skipped, s.interrupted), (144, 0, 0, false), "{}", s.to_text());
     assert_same(&outputs(&out), &expected(&config, &sources, &VARIANTS).await);
+    // Both daemons took work (p2c), and together exactly every variant once.
+    let (r1, r2) = (d1.rendered(), d2.rendered());
+    eprintln!("variants rendered per daemon: {r1} and {r2}");
+    assert!(r1 > 0 && r2 > 0 && r1 + r2 == 144, "{r1} + {r2}");
     // One decode per decode group, not per variant: at most 3 groups (JPEG scales 1, 2, 4).
     assert!(s.decodes <= 24 * 3 && s.decodes >= 24, "decodes {}", s.decodes);
     // Folders keep a/img0.jpg and b/img0.jpg apart.
