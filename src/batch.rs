@@ -179,14 +179,17 @@ pub async fn run(config: Config, args: &BatchArgs, stop: impl Future<Output = ()
         args.journal.clone().unwrap_or_else(|| journal::default_path(&args.out, sink.local_dir(), args.shard));
     let done = if args.resume { journal::load(&journal_path)? } else { HashMap::new() };
 
-    // What is left: a variant is complete when the journal has it and its output is there.
+    // What is left: a variant is complete when the journal has it and its output is there,
+    // or (resuming into a folder) when its output is there at all: writes are atomic, so a
+    // file under its final name is whole, even if the run that wrote it was killed before
+    // its journal line was synced.
     let mut todo: Vec<(SourceWork, Vec<usize>)> = Vec::new();
     let mut skipped = 0u64;
     for w in work {
         let pending: Vec<usize> = (0..w.variants.len())
             .filter(|&i| match done.get(&(w.source.clone(), w.variants[i].text.clone())) {
                 Some(r) => !sink.has(&r.key),
-                None => true,
+                None => !(args.resume && written_before(&sink, &w.source, &w.variants[i])),
             })
             .collect();
         skipped += (w.variants.len() - pending.len()) as u64;
@@ -319,6 +322,22 @@ async fn process_source(ctx: &Ctx, w: &SourceWork, pending: &[usize]) {
         };
         tokio::join!(render, write);
     }
+}
+
+/// True when a local output of `v` already exists under any extension its format allows.
+fn written_before(sink: &Sink, source: &str, v: &work::VariantWork) -> bool {
+    if sink.local_dir().is_none() {
+        return false;
+    }
+    let exts: &[&str] = match v.job.output.format {
+        Some(f @ (Format::Jpeg | Format::Png | Format::Webp | Format::Avif | Format::Gif)) => {
+            &[f.mime().map_or("bin", naming::extension)]
+        }
+        // f-auto, no f, orig: the type follows the render.
+        _ => &["jpg", "png", "webp", "avif", "gif"],
+    };
+    let base = format!("{}/{}", naming::stem(source), naming::slug(&v.text));
+    exts.iter().any(|e| sink.has(&format!("{base}.{e}")))
 }
 
 /// `--dry-run`: what would be rendered, one line (or JSON event) per variant, and the count

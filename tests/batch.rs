@@ -296,8 +296,16 @@ async fn resume_after_a_stop_rewrites_nothing_complete() {
     assert_same(&outputs(&out), &expected(&config, &sources, &VARIANTS).await);
 
     // A second resume has nothing left to do.
-    let s3 = run(config, &a, std::future::pending()).await.unwrap();
+    let s3 = run(config.clone(), &a, std::future::pending()).await.unwrap();
     assert_eq!((s3.skipped, s3.done), (96, 0));
+
+    // A run killed before its journal was synced: the files in place (written atomically)
+    // still count as complete on resume, and are not rewritten.
+    let complete = stamps(&out);
+    std::fs::write(out.join(".xformd-batch.journal"), b"").unwrap();
+    let s4 = run(config, &a, std::future::pending()).await.unwrap();
+    assert_eq!((s4.skipped, s4.done), (96, 0), "{}", s4.to_text());
+    assert_eq!(stamps(&out), complete);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

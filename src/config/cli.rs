@@ -106,8 +106,8 @@ pub enum Command {
         /// Media folder (the in-process engine's; folder and glob manifests are read under it).
         #[arg(long)]
         media: Option<PathBuf>,
-        /// CSV (`source,variant`), JSONL (`{"source": …, "variants": […]}`), or a folder or
-        /// glob under the media folder (with --variant).
+        /// CSV (`source,variant`), JSONL (`{"source": …, "variants": […]}`), a folder or glob
+        /// under the media folder (with --variant), or a Cloudinary URL log (`.log`, `.txt`).
         manifest: Option<String>,
         /// A source to render with every --variant (repeatable), besides or instead of a manifest.
         #[arg(long = "source")]
