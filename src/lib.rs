@@ -29,7 +29,7 @@
 //! | `pipeline` | `app`, `origin`, `cache`, `media`, `exec`, `job`, `plan`, `video` (AVIF sources decode through its FFmpeg thumbnail at t = 0) |
 //! | `service` | `pipeline`, `app`, `job`, `error`, `media` (probe), `url::cloudinary` (the Translate RPC only) |
 //! | `frontend` | `url`, `job`, `error`, `service` (client and convert only) |
-//! | `batch` | `app`, `config`, `pipeline`, `url`, `job`, `error` |
+//! | `batch` | `app`, `config`, `pipeline`, `url`, `job`, `error`, `report` (URL logs), `origin::s3` (the bucket client builder), `service` (client side: proto, auth, convert) |
 //! | `cli` | `app`, `url::cloudinary`, `report`, `media` (codec list), `video` (self-test), `error` |
 //!
 //! `tests/architecture.rs` checks these rules against the `use` lines in `src/`.

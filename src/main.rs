@@ -89,26 +89,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render { delivery, json, url_path, output, .. } => {
             runtime()?.block_on(render(config, delivery.backend, &delivery.accept, *json, url_path, output))
         }
-        Command::Batch { source, variants, out, delivery, json, .. } => {
-            let args = xformd::batch::BatchArgs {
-                source: source.clone(),
-                variants: variants.clone(),
-                out: out.clone(),
-                backend: backend_pref(delivery.backend),
-                accept: delivery.accept.clone(),
-            };
-            match runtime()?.block_on(xformd::batch::run(config, &args)) {
-                Ok(lines) => {
-                    for line in lines.iter().filter(|_| *json) {
-                        println!("{line}");
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
+        Command::Batch {
+            manifest,
+            sources,
+            variants,
+            daemons,
+            out,
+            concurrency,
+            resume,
+            shard,
+            dry_run,
+            journal,
+            timeout_secs,
+            s3_endpoint,
+            split_variants,
+            delivery,
+            json,
+            ..
+        } => {
+            let shard = match shard.as_deref().map(str::parse::<xformd::batch::shard::Shard>).transpose() {
+                Ok(s) => s,
                 Err(e) => {
                     eprintln!("{}", one_line(&e));
-                    Ok(ExitCode::from(if e.kind().is_client_error() { 2 } else { 1 }))
+                    return Ok(ExitCode::from(2));
                 }
-            }
+            };
+            let region = std::env::var("AWS_REGION")
+                .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|_| "us-east-1".into());
+            let args = xformd::batch::BatchArgs {
+                manifest: manifest.clone(),
+                sources: sources.clone(),
+                variants: variants.clone(),
+                daemons: daemons.clone(),
+                out: out.clone(),
+                concurrency: *concurrency,
+                resume: *resume,
+                shard,
+                dry_run: *dry_run,
+                json: *json,
+                quiet: false,
+                backend: backend_pref(delivery.backend),
+                accept: delivery.accept.clone(),
+                journal: journal.clone(),
+                s3: xformd::origin::s3::S3Settings {
+                    endpoint: s3_endpoint.clone().unwrap_or_default(),
+                    region,
+                    timeout: std::time::Duration::from_secs(60),
+                    ..Default::default()
+                },
+                timeout: std::time::Duration::from_secs(*timeout_secs),
+                split_variants: *split_variants,
+            };
+            runtime()?.block_on(batch(config, args))
         }
         Command::Check => check(config),
         Command::Bench { backend, sizes, ops, runs, out, image } => {
@@ -366,6 +399,39 @@ async fn render_video(
         println!("{v}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `xformd batch`: the run, its summary (stderr, or a JSON event on stdout) and exit code:
+/// 0 all done, 1 some variant failed, 2 the run could not start, 130 stopped by a signal.
+async fn batch(config: Config, args: xformd::batch::BatchArgs) -> anyhow::Result<ExitCode> {
+    let stop = async {
+        shutdown_signal().await;
+        eprintln!("xformd batch: stopping; the sources in flight finish first (Ctrl-C again to quit at once)");
+        tokio::spawn(async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("xformd batch: quit; rerun with --resume to finish");
+            std::process::exit(130);
+        });
+    };
+    let summary = match xformd::batch::run(config, &args, stop).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}", one_line(&e));
+            return Ok(ExitCode::from(if e.kind().is_client_error() { 2 } else { 1 }));
+        }
+    };
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.json {
+        xformd::batch::progress::emit(&summary.to_json());
+    } else {
+        eprintln!("{}", summary.to_text());
+    }
+    if summary.interrupted {
+        eprintln!("xformd batch: interrupted; rerun the same command with --resume to finish the rest");
+    }
+    Ok(ExitCode::from(xformd::batch::exit_code(&summary)))
 }
 
 /// `translate --report [FILE]`: the migration report over FILE's lines (stdin without FILE).

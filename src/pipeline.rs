@@ -21,6 +21,8 @@ mod cached;
 mod source;
 // Several variants of one source from one decode (pre-rendering, issue #4).
 pub mod variants;
+// Every variant of one source as a single render makes it, streamed (`xformd batch`, issue #13).
+pub mod each;
 
 use std::time::Instant;
 

@@ -16,7 +16,12 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ("exec/gpu", &["url", "service", "pipeline", "frontend"], &["tonic", "tokio", "rayon"]),
     ("service", &["url::imagekit", "url::to_job", "exec::cpu", "exec::gpu", "frontend"], &["wgpu", "ffmpeg"]),
     ("frontend", &["exec", "media", "pipeline"], &["wgpu", "image", "rayon"]),
-    ("batch", &["service", "frontend", "media"], &["wgpu", "tonic", "rayon"]),
+    // batch is a gRPC client of the daemons: proto, auth (the token) and convert only.
+    (
+        "batch",
+        &["service::transform", "service::variants", "service::health", "service::video", "frontend", "media", "exec"],
+        &["wgpu", "rayon"],
+    ),
     ("cli", &["service", "frontend", "pipeline", "exec"], &["wgpu", "tonic", "axum"]),
 ];
 

@@ -74,6 +74,14 @@ mod animation;
 // Several variants of one source: executor batch (one GPU submission), TransformVariants, `xformd batch`.
 mod variants;
 
+// `xformd batch` over real daemons (issue #13): byte-identical to single renders, a daemon
+// killed mid-run, stop and resume, shards, malformed manifests.
+mod batch;
+
+// `xformd batch` as an operator runs it: the binary with daemon processes and SIGINT,
+// `--dry-run`, outputs to a bucket on moto_server.
+mod batch_cli;
+
 // Attacks on signed URLs (issue #12 holes 1–3): tr queries on Cloudinary URLs, dialects
 // without a key, ik-t revival, duplicated signature parameters.
 mod signing_attacks;

@@ -156,14 +156,20 @@ fn batch_cli_writes_one_file_per_variant() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<serde_json::Value> =
         String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!((lines[0]["width"].as_u64(), lines[0]["backend"].as_str()), (Some(300), Some("cpu")));
-    assert_eq!(lines[1]["content_type"], "image/webp");
-    let a = decode(&std::fs::read(dir.path().join("coffee_w-300.jpg")).unwrap());
+    // One event per variant, then the summary.
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["event"], "summary");
+    assert_eq!(lines[2]["done"], 2);
+    // Named <source without extension>/<variant>.<ext> (issue #13).
+    let a = decode(&std::fs::read(dir.path().join("photos/coffee/w-300.jpg")).unwrap());
     assert_eq!((a.width, a.height), (300, 200));
-    let b = std::fs::read(dir.path().join("coffee_w-100_f-webp.webp")).unwrap();
+    let b = std::fs::read(dir.path().join("photos/coffee/w-100,f-webp.webp")).unwrap();
     assert_eq!((decode(&b).width, decode(&b).height), (100, 67));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary files left");
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("photos/coffee"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "no temporary files left: {names:?}");
 
     // A variant that does not parse: exit 2, naming the parameter.
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_xformd"))

@@ -99,25 +99,59 @@ pub enum Command {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
-    /// Render several variants of one source from one decode (one GPU submission), e.g.
-    /// `xformd batch --source photos/a.jpg --variant w-300 --variant w-600,f-webp --out DIR`.
+    /// Pre-render variants of many sources into a folder or a bucket, in process or over
+    /// daemons, resumable and shardable (README "Batch"), e.g.
+    /// `xformd batch list.csv --daemon http://d1:50051 --daemon http://d2:50051 --out DIR`.
     Batch {
-        /// Media folder.
+        /// Media folder (the in-process engine's; folder and glob manifests are read under it).
         #[arg(long)]
         media: Option<PathBuf>,
-        /// Origin path of the source.
-        #[arg(long)]
-        source: String,
-        /// An ImageKit transformation string per variant (repeat the flag).
-        #[arg(long = "variant", required = true)]
+        /// CSV (`source,variant`), JSONL (`{"source": …, "variants": […]}`), a folder or glob
+        /// under the media folder (with --variant), or a Cloudinary URL log (`.log`, `.txt`).
+        manifest: Option<String>,
+        /// A source to render with every --variant (repeatable), besides or instead of a manifest.
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        /// A variant: ImageKit `tr` string, Cloudinary transformation or named transformation
+        /// (repeatable); for folders, globs, --source and rows without variants.
+        #[arg(long = "variant")]
         variants: Vec<String>,
-        /// Output folder.
+        /// Daemon gRPC URL, http://HOST:PORT (repeatable; a name may resolve to many
+        /// daemons, re-resolved every 10 s). Without any, render in process.
+        #[arg(long = "daemon")]
+        daemons: Vec<String>,
+        /// Output folder, or s3://bucket/prefix.
         #[arg(long)]
-        out: PathBuf,
+        out: String,
+        /// Sources in flight (default: 4 per daemon, or the CPU count in process).
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// Skip variants the journal records as complete.
+        #[arg(long)]
+        resume: bool,
+        /// Render only shard I of N (stable hash of the source), e.g. 0/4.
+        #[arg(long)]
+        shard: Option<String>,
+        /// List what would be rendered; render nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Journal file (default: DIR/.xformd-batch.journal, or ./.xformd-batch-<hash>.journal
+        /// for a bucket).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Deadline of one call to a daemon, in seconds.
+        #[arg(long, default_value_t = 120)]
+        timeout_secs: u64,
+        /// S3 endpoint for s3:// outputs (default: AWS_ENDPOINT, else AWS).
+        #[arg(long)]
+        s3_endpoint: Option<String>,
+        /// One call (fetch and decode) per variant instead of per source: for benchmarks.
+        #[arg(long, hide = true)]
+        split_variants: bool,
         /// Backend preference and Accept header.
         #[command(flatten)]
         delivery: DeliveryArgs,
-        /// Print one JSON line per variant.
+        /// One JSON event per line on stdout (each variant, then the summary).
         #[arg(long)]
         json: bool,
     },

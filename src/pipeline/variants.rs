@@ -145,7 +145,7 @@ fn render_blocking(
 }
 
 /// The source bytes as they are (`orig-true`).
-fn original(bytes: &[u8]) -> TransformOutput {
+pub(super) fn original(bytes: &[u8]) -> TransformOutput {
     let mime = crate::media::probe::sniff(bytes).map_or("application/octet-stream", |f| f.mime());
     TransformOutput {
         data: bytes.to_vec(),

@@ -141,6 +141,15 @@ impl pb::transformer_server::Transformer for TransformerService {
         super::variants::transform_variants(&self.app, request.into_inner()).await
     }
 
+    type RenderVariantsStream = super::variants::VariantStream;
+
+    async fn render_variants(
+        &self,
+        request: Request<pb::TransformVariantsRequest>,
+    ) -> Result<Response<Self::RenderVariantsStream>, Status> {
+        super::variants::render_variants(&self.app, request.into_inner()).await
+    }
+
     type CutVideoStream = Pin<Box<dyn Stream<Item = Result<pb::VideoChunk, Status>> + Send>>;
 
     #[instrument(skip(self, request), fields(source))]
