@@ -21,6 +21,12 @@ use crate::media::probe::undecodable;
 pub(super) fn frames(bytes: &[u8], limits: image::Limits) -> Result<(Looping, Option<Vec<u8>>, Frames<'_>)> {
     let mut dec = WebPDecoder::new(Cursor::new(bytes)).map_err(undecodable)?;
     dec.set_limits(limits).map_err(undecodable)?;
+    // ANMF chunks (what the container walk counted) under a VP8X header without the
+    // animation flag: image-webp's frame reader asserts the flag and would panic (found by
+    // the decode fuzz target, kept in fuzz/regressions/decode/).
+    if !dec.has_animation() {
+        return Err(undecodable("WebP has animation frames but its header does not mark it animated"));
+    }
     let icc = dec.icc_profile().ok().flatten();
     Ok((looping(dec.loop_count()), icc, dec.into_frames()))
 }
@@ -84,6 +90,13 @@ mod tests {
     use crate::limits::Limits;
     use crate::media::animation::tests::{opts, sample};
     use crate::media::animation::{decode, encode, frame_count};
+
+    #[test]
+    fn anmf_chunks_without_the_animation_flag_are_undecodable_not_a_panic() {
+        let bytes = include_bytes!("../../../fuzz/regressions/decode/webp-anmf-without-animation-flag");
+        let e = decode(bytes, &Limits::default()).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Undecodable, "{e}");
+    }
 
     #[test]
     fn webp_round_trip_keeps_frames_and_delays() {
