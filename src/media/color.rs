@@ -2,7 +2,8 @@
 //! converted to sRGB with `moxcms` (the CMS that `image` itself depends on; `image` 0.25.10
 //! only converts between CICP spaces, not from an arbitrary ICC profile).
 //!
-//! Owns: [`ToSrgb`], [`to_srgb`], [`cmyk_to_srgb`], [`png_gamma_profile`]. May import `error`;
+//! Owns: [`convertible`], [`ToSrgb`], [`to_srgb`], [`to_srgb16`], [`cmyk_to_srgb`],
+//! [`png_gamma_profile`]. May import `error`;
 //! `moxcms` outside.
 
 use std::sync::Arc;
@@ -23,28 +24,31 @@ fn options() -> TransformOptions {
     TransformOptions { allow_use_cicp_transfer: false, ..TransformOptions::default() }
 }
 
+/// The profile of `icc` when there is something to convert: an RGB profile moxcms reads that
+/// is not already sRGB. `None` otherwise: a broken profile must not fail the request, browsers
+/// also fall back to showing the samples as sRGB.
+pub(crate) fn convertible(icc: &[u8]) -> Option<ColorProfile> {
+    let src = ColorProfile::new_from_slice(icc).ok()?;
+    (src.color_space == DataColorSpace::Rgb && !is_srgb(&src)).then_some(src)
+}
+
 /// A built conversion from one source profile to sRGB, for straight RGBA8 pixels (alpha
 /// untouched). Building it costs far more than applying it, so an animation builds it once
 /// for all its frames.
 pub(crate) struct ToSrgb {
     t8: Arc<dyn TransformExecutor<u8> + Send + Sync>,
-    profile: ColorProfile,
 }
 
 impl ToSrgb {
-    /// `None` when `icc` is not an RGB profile moxcms can build a transform for, or already is
-    /// sRGB: a broken profile must not fail the request, browsers also fall back to showing
-    /// the samples as sRGB.
+    /// The conversion for `icc`; `None` when [`convertible`] says there is none to make.
     pub(crate) fn new(icc: &[u8]) -> Option<Self> {
-        Self::from_profile(ColorProfile::new_from_slice(icc).ok()?)
+        Self::from_profile(&convertible(icc)?)
     }
 
-    fn from_profile(src: ColorProfile) -> Option<Self> {
-        if src.color_space != DataColorSpace::Rgb || is_srgb(&src) {
-            return None;
-        }
+    /// The conversion from `src` (see [`convertible`]); `None` when moxcms cannot build it.
+    pub(crate) fn from_profile(src: &ColorProfile) -> Option<Self> {
         let t8 = src.create_transform_8bit(Layout::Rgba, &ColorProfile::new_srgb(), Layout::Rgba, options()).ok()?;
-        Some(ToSrgb { t8, profile: src })
+        Some(ToSrgb { t8 })
     }
 
     /// Convert `rgba` in place; `false` (pixels unchanged or partly changed) when the
@@ -62,26 +66,26 @@ impl ToSrgb {
         }
         true
     }
+}
 
-    /// Convert straight RGBA16 samples to sRGB RGBA8: a 16-bit source keeps its precision
-    /// through the profile's curves (an HLG curve in 8 bits bands the shadows).
-    pub(crate) fn apply16(&self, rgba16: &[u16]) -> Option<Vec<u8>> {
-        let dst_profile = ColorProfile::new_srgb();
-        let t16 = self.profile.create_transform_16bit(Layout::Rgba, &dst_profile, Layout::Rgba, options()).ok()?;
-        let mut out = vec![0u8; rgba16.len()];
-        let mut scratch = vec![0u16; CHUNK * 4];
-        for (src, dst8) in rgba16.chunks(CHUNK * 4).zip(out.chunks_mut(CHUNK * 4)) {
-            let dst = &mut scratch[..src.len()];
-            t16.transform(src, dst).ok()?;
-            for ((d, s), a) in dst8.chunks_exact_mut(4).zip(dst.chunks_exact(4)).zip(src.chunks_exact(4)) {
-                for k in 0..3 {
-                    d[k] = to8(s[k]);
-                }
-                d[3] = to8(a[3]);
+/// Convert straight RGBA16 samples described by `src` (see [`convertible`]) to sRGB RGBA8: a
+/// 16-bit source keeps its precision through the profile's curves (an HLG curve in 8 bits
+/// bands the shadows). `None` when moxcms cannot build or run the 16-bit transform.
+pub(crate) fn to_srgb16(src: &ColorProfile, rgba16: &[u16]) -> Option<Vec<u8>> {
+    let t16 = src.create_transform_16bit(Layout::Rgba, &ColorProfile::new_srgb(), Layout::Rgba, options()).ok()?;
+    let mut out = vec![0u8; rgba16.len()];
+    let mut scratch = vec![0u16; CHUNK * 4];
+    for (src, dst8) in rgba16.chunks(CHUNK * 4).zip(out.chunks_mut(CHUNK * 4)) {
+        let dst = &mut scratch[..src.len()];
+        t16.transform(src, dst).ok()?;
+        for ((d, s), a) in dst8.chunks_exact_mut(4).zip(dst.chunks_exact(4)).zip(src.chunks_exact(4)) {
+            for k in 0..3 {
+                d[k] = to8(s[k]);
             }
+            d[3] = to8(a[3]);
         }
-        Some(out)
     }
+    Some(out)
 }
 
 /// 16 → 8 bits with rounding (65535 → 255).
@@ -157,8 +161,7 @@ pub(crate) fn png_gamma_profile(gamma: u32, chrm: Option<[u32; 8]>) -> Option<To
     p.green_trc = Some(curve.clone());
     p.blue_trc = Some(curve);
     p.cicp = None;
-    let t8 = p.create_transform_8bit(Layout::Rgba, &ColorProfile::new_srgb(), Layout::Rgba, options()).ok()?;
-    Some(ToSrgb { t8, profile: p })
+    ToSrgb::from_profile(&p)
 }
 
 /// True when `p`'s primaries and white point are sRGB's.
@@ -203,10 +206,11 @@ mod tests {
 
     #[test]
     fn sixteen_bit_conversion_agrees_with_eight_bit() {
-        let t = ToSrgb::new(&ColorProfile::new_display_p3().encode().unwrap()).unwrap();
+        let p3 = convertible(&ColorProfile::new_display_p3().encode().unwrap()).unwrap();
+        let t = ToSrgb::from_profile(&p3).unwrap();
         let mut px8 = vec![200, 60, 60, 128, 10, 250, 90, 255];
         let px16: Vec<u16> = px8.iter().map(|&v| u16::from(v) * 257).collect();
-        let out16 = t.apply16(&px16).unwrap();
+        let out16 = to_srgb16(&p3, &px16).unwrap();
         assert!(t.apply(&mut px8));
         for (a, b) in out16.iter().zip(&px8) {
             assert!(a.abs_diff(*b) <= 2, "{out16:?} vs {px8:?}");

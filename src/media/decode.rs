@@ -126,18 +126,20 @@ fn decode_image(bytes: &[u8], limits: &Limits, info: SourceInfo, opts: &DecodeOp
 /// 16 bits before they lose precision. 16-bit and palette sources become RGBA8 here (the
 /// frame format of every backend).
 fn converted(img: DynamicImage, icc: &[u8]) -> Vec<u8> {
-    let Some(t) = color::ToSrgb::new(icc) else {
+    let Some(profile) = color::convertible(icc) else {
         tracing::debug!(bytes = icc.len(), "ICC profile left unconverted (sRGB or unsupported)");
         return img.into_rgba8().into_raw();
     };
     let deep = matches!(img.color().bytes_per_pixel() / img.color().channel_count(), 2);
     if deep {
-        if let Some(px) = t.apply16(img.to_rgba16().as_raw()) {
+        if let Some(px) = color::to_srgb16(&profile, img.to_rgba16().as_raw()) {
             return px;
         }
     }
     let mut px = img.into_rgba8().into_raw();
-    t.apply(&mut px);
+    if let Some(t) = color::ToSrgb::from_profile(&profile) {
+        t.apply(&mut px);
+    }
     px
 }
 
