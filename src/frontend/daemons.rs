@@ -51,15 +51,9 @@ impl DaemonTarget {
         self
     }
 
-    /// The URL this target was parsed from (scheme, host, port).
-    pub fn url(&self) -> String {
-        format!("{}://{}", self.scheme, self.authority())
-    }
-
-    /// `self` with `other`'s TLS settings and fixed addresses (a changed refresh keeps them).
-    pub fn with_tls_from(mut self, other: &DaemonTarget) -> Self {
-        self.tls.clone_from(&other.tls);
-        self.fixed.clone_from(&other.fixed);
+    /// Resolve the host again every `every`; zero: never balanced (one endpoint).
+    pub fn with_refresh(mut self, every: Duration) -> Self {
+        self.refresh = every;
         self
     }
 

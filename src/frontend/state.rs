@@ -102,7 +102,7 @@ impl FrontState {
     /// Re-resolve the daemon host name every `every` (`frontend.daemon_refresh_secs`); zero
     /// turns client-side balancing off (one connection to whatever the name resolves to).
     pub fn with_daemon_refresh(mut self, every: std::time::Duration) -> Result<Self> {
-        self.target = daemons::DaemonTarget::parse(&self.target_url(), every)?.with_tls_from(&self.target);
+        self.target = self.target.clone().with_refresh(every);
         self.reconnect()
     }
 
@@ -110,11 +110,6 @@ impl FrontState {
     pub fn with_daemon_addresses(mut self, addrs: Vec<std::net::SocketAddr>) -> Result<Self> {
         self.target = self.target.clone().with_addresses(addrs);
         self.reconnect()
-    }
-
-    /// The daemon URL as configured.
-    fn target_url(&self) -> String {
-        self.target.url()
     }
 
     /// A new channel (and clients on it) after the target changed.
