@@ -1,6 +1,7 @@
 //! A web server origin: `GET <base_url><path>`.
 //!
-//! Owns: [`HttpOrigin`], [`HttpSettings`], [`AddressPolicy`]. May import `error`, `config`
+//! Owns: [`HttpOrigin`], [`HttpSettings`]; re-exports [`AddressPolicy`] and [`refusal`] (in
+//! `address`, with the checking DNS resolver). May import `error`, `config`
 //! (its `[[origins]]` entry) and the parent's trait; reqwest stays in this file.
 //!
 //! Against server-side request forgery: the host must be in the allow-list; the addresses it
@@ -13,11 +14,10 @@
 //! address check meaningless. Bodies are streamed and abandoned past `max_bytes`; the whole
 //! fetch, redirects included, runs under one deadline.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{StatusCode, Url};
 use sha2::{Digest, Sha256};
 
@@ -25,67 +25,13 @@ use super::{BoxFuture, Fetched, Origin};
 use crate::config::OriginConfig;
 use crate::error::{Error, ErrorKind, Result};
 
+mod address;
+
+pub use self::address::{refusal, AddressPolicy};
+use self::address::{CheckedResolver, Refused};
+
 /// Redirects followed per fetch.
 pub const MAX_REDIRECTS: usize = 5;
-
-/// Which address ranges may be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct AddressPolicy {
-    /// Loopback, private (RFC 1918), unique-local, CGNAT and unspecified addresses.
-    pub allow_private: bool,
-    /// Link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254).
-    pub allow_link_local: bool,
-}
-
-/// Why an address is refused, or `None` when `policy` allows it.
-pub fn refusal(ip: IpAddr, policy: AddressPolicy) -> Option<&'static str> {
-    // An IPv4-mapped IPv6 address (::ffff:127.0.0.1) is judged as the IPv4 address it carries.
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
-    let (link_local, private) = match ip {
-        IpAddr::V4(v4) => (v4_link_local(v4), v4_private(v4)),
-        IpAddr::V6(v6) => (v6_link_local(v6), v6_private(v6)),
-    };
-    if link_local && !policy.allow_link_local {
-        return Some("a link-local or cloud-metadata address");
-    }
-    if private && !policy.allow_private {
-        return Some("a loopback or private address");
-    }
-    None
-}
-
-fn v4_link_local(ip: Ipv4Addr) -> bool {
-    // 169.254.169.254 (AWS, GCP, Azure metadata) is inside 169.254.0.0/16.
-    ip.is_link_local()
-}
-
-fn v4_private(ip: Ipv4Addr) -> bool {
-    let o = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || (o[0] == 100 && (o[1] & 0xC0) == 64) // 100.64.0.0/10, carrier-grade NAT
-        || o[0] == 0 // "this network"
-        || o[0] >= 240 // reserved
-}
-
-fn v6_link_local(ip: Ipv6Addr) -> bool {
-    let s = ip.segments();
-    (s[0] & 0xffc0) == 0xfe80 || ip == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
-}
-
-fn v6_private(ip: Ipv6Addr) -> bool {
-    let s = ip.segments();
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || (s[0] & 0xfe00) == 0xfc00 // fc00::/7 unique local (fd00::/8 included)
-        || (s[0] & 0xffc0) == 0xfec0 // fec0::/10, deprecated site-local
-        || (s[0] == 0x64 && s[1] == 0xff9b) // 64:ff9b::/96 NAT64 can reach IPv4 private space
-}
 
 /// The settings of one web-server origin.
 #[derive(Debug, Clone)]
@@ -122,40 +68,6 @@ impl HttpSettings {
         })
     }
 }
-
-/// DNS through the system resolver, with refused addresses removed.
-struct CheckedResolver {
-    policy: AddressPolicy,
-}
-
-impl Resolve for CheckedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.policy;
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> =
-                addrs.iter().copied().filter(|a| refusal(a.ip(), policy).is_none()).collect();
-            if allowed.is_empty() {
-                let why = addrs.first().and_then(|a| refusal(a.ip(), policy)).unwrap_or("no address");
-                return Err(Box::new(Refused(format!("host '{host}' resolves to {why}"))) as _);
-            }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
-        })
-    }
-}
-
-/// The resolver's refusal, recognised again in reqwest's error chain.
-#[derive(Debug)]
-struct Refused(String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
 
 /// A web server.
 #[derive(Debug, Clone)]
