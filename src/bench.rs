@@ -109,6 +109,7 @@ fn caption(frame_height: u32) -> Layer {
         kind: LayerKind::Text { text: "© xformd bench".to_string(), style },
         steps: Vec::new(),
         position: LayerPosition { focus: Some(Focus::BottomRight), ..LayerPosition::default() },
+        mode: Default::default(),
     }
 }
 

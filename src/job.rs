@@ -26,7 +26,7 @@ pub mod video;
 pub use effect::{Background, Border, Color, Effect, Flip, Radius, Rotation, Trim};
 pub use geometry::{AspectRatio, BinOp, Crop, Dim, Dpr, Expr, ExprToken, Focus, Var};
 pub use hints::{Hints, JobHints};
-pub use layer::{Layer, LayerKind, LayerPosition, TextAlign, TextStyle};
+pub use layer::{Layer, LayerKind, LayerMode, LayerPosition, TextAlign, TextStyle};
 pub use output::{Format, Output};
 pub use video::{TimeValue, VideoParams};
 

@@ -19,7 +19,7 @@ mod layer;
 mod layout;
 
 use crate::error::{Error, Result};
-use crate::job::{Job, Layer, Step, Trim};
+use crate::job::{Job, Layer, LayerMode, LayerPosition, Step, Trim};
 use crate::limits::Limits;
 
 /// An axis-aligned rectangle in pixels.
@@ -351,7 +351,18 @@ pub fn plan_from(job: &Job, first: &StepInput, limits: &Limits) -> Result<Vec<St
 /// size (spec §7.2). A layer with `lfo-face` is centred here; the executor must instead
 /// centre it on the largest face it detects in the parent, and skip the layer when none.
 pub fn place_layer(layer: &Layer, size: (u32, u32), parent: (u32, u32)) -> Result<(i64, i64)> {
+    if layer.mode == LayerMode::Displace {
+        // `lx`/`ly` of a displacement map are its strength (see [`layer_displacement`]).
+        let p = LayerPosition { x: None, y: None, ..layer.position.clone() };
+        return layer::place(&p, size, parent);
+    }
     layer::place(&layer.position, size, parent)
+}
+
+/// The largest displacement (x, y) in pixels of an `lm-displace` layer of `size` on a
+/// `parent`: its `lx`/`ly`, expressions resolved as for a position, `N` negative.
+pub fn layer_displacement(layer: &Layer, size: (u32, u32), parent: (u32, u32)) -> Result<(f32, f32)> {
+    layer::displacement(&layer.position, size, parent)
 }
 
 #[cfg(test)]

@@ -313,6 +313,7 @@ fn gpu_layers_match_cpu() {
             kind: LayerKind::Image { path: "/logo.png".into() },
             steps: Vec::new(),
             position,
+            mode: Default::default(),
         }))
     };
     // Centred, and hanging off the bottom-right corner (clipped before upload).

@@ -172,6 +172,7 @@ fn jobs_survive_the_wire_unchanged() {
         "/tr:so-1.5,eo-idu_mul_0.5,ac-none/v/clip.mp4",
         "/tr:w-200,fo-face,z-1.5,e-sharpen-3,bg-blurred_20_N30,cm-pad_resize,h-100/a.jpg?tr=e-contrast",
         "/v/clip.mp4/ik-thumbnail.jpg",
+        "/tr:l-image,i-a.png,lm-cutout,l-end,l-image,i-ik_canvas,w-9,h-9,lm-displace,lx-N3,lxc-4,l-end/a.jpg",
         // Zero is a position or a padding, not a size: it must cross the wire too.
         "/tr:cm-extract,w-50,h-50,x-0,y-0:l-image,i-logo.png,lx-0,ly-0,l-end,l-text,i-a,pa-0,l-end/a.jpg",
     ] {

@@ -41,6 +41,9 @@ mod fidelity;
 // docs/imagekit.md: every ImageKit parameter's example URL does what its row says.
 mod imagekit_table;
 
+// Layer modes lm-multiply/cutout/cutter/displace over HTTP, and GPU vs CPU (issue #15).
+mod layer_modes;
+
 // scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
 mod device_bench;
 

@@ -16,7 +16,7 @@ use rayon::ThreadPool;
 
 use crate::error::{Error, Result};
 use crate::exec::{Backend, BackendKind, RunContext};
-use crate::job::{Focus, Trim};
+use crate::job::{Focus, LayerMode, Trim};
 use crate::media::Frame;
 use crate::plan::{Anchor, Corners, Fill, PlanOp};
 
@@ -176,8 +176,18 @@ pub fn run_op(op: &PlanOp, frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> 
                 Some(centre) => analysis::centred_layer(centre, (pixels.width, pixels.height)),
                 None => crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?,
             };
+            let size = (pixels.width, pixels.height);
             let mut f = frame;
-            kernels::composite::overlay(&mut f, &pixels, x, y, 1.0);
+            match layer.mode {
+                LayerMode::Normal => kernels::composite::overlay(&mut f, &pixels, x, y, 1.0),
+                LayerMode::Multiply => kernels::blend::multiply(&mut f, &pixels, x, y),
+                LayerMode::Cutout => kernels::blend::cutout(&mut f, &pixels, x, y),
+                LayerMode::Cutter => return kernels::blend::cutter(limits, f, &pixels, x, y),
+                LayerMode::Displace => {
+                    let amount = crate::plan::layer_displacement(layer, size, parent)?;
+                    return Ok(kernels::blend::displace(&f, &pixels, x, y, amount));
+                }
+            }
             f
         }
     })

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::cpu::kernels as cpu_kernels;
 use crate::exec::{Backend, BackendKind, RunContext};
+use crate::job::LayerMode;
 use crate::media::Frame;
 use crate::plan::{Anchor, Corners, Fill, PlanOp};
 
@@ -273,7 +274,18 @@ fn encode_op(chain: &mut Chain<'_>, op: &PlanOp, ctx: &RunContext<'_>) -> Result
             } else {
                 crate::plan::place_layer(layer, (pixels.width, pixels.height), parent)?
             };
-            kernels::composite::layer(chain, ctx.limits, &pixels, x, y)
+            match layer.mode {
+                LayerMode::Normal => kernels::composite::layer(chain, ctx.limits, &pixels, x, y),
+                mode => {
+                    let amount = match mode {
+                        LayerMode::Displace => {
+                            crate::plan::layer_displacement(layer, (pixels.width, pixels.height), parent)?
+                        }
+                        _ => (0.0, 0.0),
+                    };
+                    kernels::blend::encode(chain, ctx.limits, &pixels, (x, y), mode, amount)
+                }
+            }
         }
     }
 }

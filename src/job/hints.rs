@@ -126,6 +126,7 @@ mod tests {
             kind: LayerKind::Solid,
             steps: vec![Step { resize: Resize { height: Some(Dim::Auto), ..Resize::default() }, ..Step::default() }],
             position: Default::default(),
+            mode: Default::default(),
         };
         let mut j = job(Resize::default());
         j.steps[0].layers.push(layer);

@@ -1,6 +1,7 @@
 //! Layers (`l-image`, `l-text`, solid colour) and their placement.
 //!
-//! Owns: [`Layer`], [`LayerKind`], [`LayerPosition`], [`TextStyle`], [`TextAlign`]. Pure.
+//! Owns: [`Layer`], [`LayerKind`], [`LayerMode`], [`LayerPosition`], [`TextStyle`],
+//! [`TextAlign`]. Pure.
 
 use super::effect::{Color, Radius};
 use super::geometry::{Dim, Focus};
@@ -88,6 +89,25 @@ pub struct TextStyle {
     pub line_height: Option<f64>,
 }
 
+/// How a layer meets the pixels under it (`lm`). The default covers them (source-over).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LayerMode {
+    /// Source-over: the layer covers the base.
+    #[default]
+    Normal,
+    /// `lm-multiply`: the colours multiply where the layer is opaque (never lighter).
+    Multiply,
+    /// `lm-cutout`: a hole punch — the base turns transparent where the layer is opaque.
+    Cutout,
+    /// `lm-cutter`: a cookie cutter — only the base under the layer's opaque area is kept, and
+    /// the frame is cut to the layer's rectangle.
+    Cutter,
+    /// `lm-displace`: the layer is a displacement map (red moves pixels horizontally, green
+    /// vertically). The layer's `lx`/`ly` (with `N` for negative) are then the largest
+    /// displacement in pixels, not a position; the layer is placed by `lxc lyc lap lfo` only.
+    Displace,
+}
+
 /// A layer: what it draws, its own chain of steps, and its position on the parent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
@@ -98,4 +118,6 @@ pub struct Layer {
     pub steps: Vec<Step>,
     /// Placement on the parent.
     pub position: LayerPosition,
+    /// How it is combined with the parent.
+    pub mode: LayerMode,
 }

@@ -188,7 +188,13 @@ fn op_cost(op: &PlanOp, input: (u32, u32), hints: Hints, limits: &Limits) -> (u6
             // The layer's own chain from an input as large as this frame, then the blend.
             let own = chain(&layer.steps, input, Some(input), hints, limits)
                 .unwrap_or(Cost { work: n, peak_bytes: n.saturating_mul(4) });
-            (own.work.saturating_add(n), frames.saturating_add(own.peak_bytes))
+            // Every mode but source-over writes a new frame; displace reads four pixels each.
+            let (blend, copy) = match layer.mode {
+                crate::job::LayerMode::Normal => (n, 0),
+                crate::job::LayerMode::Displace => (n.saturating_mul(4), n.saturating_mul(4)),
+                _ => (n, n.saturating_mul(4)),
+            };
+            (own.work.saturating_add(blend), frames.saturating_add(own.peak_bytes).saturating_add(copy))
         }
         PlanOp::Crop { .. }
         | PlanOp::Pad { .. }
@@ -213,9 +219,19 @@ mod tests {
 
     #[test]
     fn counts_include_nested_layers() {
-        let inner = Layer { kind: LayerKind::Solid, steps: vec![Step::default(); 2], position: Default::default() };
+        let inner = Layer {
+            kind: LayerKind::Solid,
+            steps: vec![Step::default(); 2],
+            position: Default::default(),
+            mode: Default::default(),
+        };
         let outer_step = Step { layers: vec![inner.clone(), inner], ..Step::default() };
-        let outer = Layer { kind: LayerKind::Solid, steps: vec![outer_step], position: Default::default() };
+        let outer = Layer {
+            kind: LayerKind::Solid,
+            steps: vec![outer_step],
+            position: Default::default(),
+            mode: Default::default(),
+        };
         let job =
             Job { steps: vec![Step { layers: vec![outer], ..Step::default() }, Step::default()], ..Job::default() };
         assert_eq!(Budget::of(&job), Budget { steps: 2 + 1 + 4, layers: 3 });

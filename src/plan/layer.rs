@@ -33,6 +33,24 @@ pub(super) fn place(p: &LayerPosition, size: (u32, u32), parent: (u32, u32)) -> 
     Ok((x, y))
 }
 
+/// `lx`/`ly` of a displacement map as signed pixel amounts (0 when absent). Large values are
+/// allowed: a displacement that leaves the frame samples its edge.
+pub(super) fn displacement(p: &LayerPosition, size: (u32, u32), parent: (u32, u32)) -> Result<(f32, f32)> {
+    let vars = Vars::placement(size, parent);
+    let amount = |key: &str, d: &Option<Dim>, negative: bool, len: u32| -> Result<f32> {
+        let Some(d) = d else { return Ok(0.0) };
+        let v = resolve(key, d, len, &vars, None)?.unwrap_or(0.0);
+        if !v.is_finite() || v < 0.0 {
+            return Err(Error::invalid(key, dim_text(d), "displacement must be a non-negative number"));
+        }
+        // Far beyond any frame side: every sample lands on the edge either way.
+        #[expect(clippy::cast_possible_truncation, reason = "at most 2^20, exact in f32")]
+        let v = v.min(f64::from(1u32 << 20)) as f32;
+        Ok(if negative { -v } else { v })
+    };
+    Ok((amount("lx", &p.x, p.x_negative, parent.0)?, amount("ly", &p.y, p.y_negative, parent.1)?))
+}
+
 /// One axis: edge coordinate `(key, dim, negative)`, centre coordinate, layer length, parent
 /// length, `lap` relative anchor.
 fn axis(

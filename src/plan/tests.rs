@@ -40,6 +40,7 @@ fn layers_come_last_in_url_order() {
         kind: LayerKind::Image { path: p.into() },
         steps: vec![],
         position: LayerPosition::default(),
+        mode: Default::default(),
     };
     let step = Step { layers: vec![layer("/a.png"), layer("/b.png")], ..w(100) };
     let p = plan_step(&step, &StepInput::source((200, 100), true), &Limits::default()).unwrap();

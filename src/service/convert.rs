@@ -12,7 +12,7 @@ pub use to_proto::job_to_proto;
 
 use super::proto as pb;
 use crate::error::{Error, ErrorKind};
-use crate::job::{Crop, Focus, Format};
+use crate::job::{Crop, Focus, Format, LayerMode};
 
 pub(super) const CROPS: [(Crop, pb::Crop); 11] = [
     (Crop::MaintainRatio, pb::Crop::MaintainRatio),
@@ -26,6 +26,14 @@ pub(super) const CROPS: [(Crop, pb::Crop); 11] = [
     (Crop::Extract, pb::Crop::Extract),
     (Crop::PadExtract, pb::Crop::PadExtract),
     (Crop::PadExtractNoShrink, pb::Crop::PadExtractNoShrink),
+];
+
+pub(super) const LAYER_MODES: [(LayerMode, pb::LayerMode); 5] = [
+    (LayerMode::Normal, pb::LayerMode::Normal),
+    (LayerMode::Multiply, pb::LayerMode::Multiply),
+    (LayerMode::Cutout, pb::LayerMode::Cutout),
+    (LayerMode::Cutter, pb::LayerMode::Cutter),
+    (LayerMode::Displace, pb::LayerMode::Displace),
 ];
 
 pub(super) const FORMATS: [(Format, pb::Format); 9] = [

@@ -29,6 +29,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{try_alloc, Limits};
 use crate::media::Frame;
 
+pub mod blend;
 pub mod blur;
 pub mod blurred_background;
 pub mod border;

@@ -4,6 +4,7 @@
 //! Owns: [`Kernel`], the generated constants (`RESIZE_H`, `ALL`, …) and the small helpers
 //! the dispatchers share ([`premultiplied`], [`clamp_offset`]).
 
+pub mod blend;
 pub mod blur;
 pub mod border;
 pub mod color_matrix;

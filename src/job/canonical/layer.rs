@@ -4,7 +4,7 @@
 //! Owns: [`layer`]. Pure; imports only `job` types and its parent's helpers.
 
 use super::{color, dim, encode, focus, media_path, radius, step};
-use crate::job::{Layer, LayerKind, LayerPosition, TextAlign, TextStyle};
+use crate::job::{Layer, LayerKind, LayerMode, LayerPosition, TextAlign, TextStyle};
 
 /// A layer span `l-<type>,i-…,<position>,<text style>,<steps>,l-end`.
 pub(super) fn layer(l: &Layer) -> String {
@@ -15,6 +15,9 @@ pub(super) fn layer(l: &Layer) -> String {
         LayerKind::Text { text, .. } => head.extend(["l-text".into(), format!("i-{}", encode(text, b""))]),
     }
     position(&l.position, &mut head);
+    if let Some(m) = mode(l.mode) {
+        head.push(format!("lm-{m}"));
+    }
     if let LayerKind::Text { style, .. } = &l.kind {
         text_style(style, &mut head);
     }
@@ -27,6 +30,17 @@ pub(super) fn layer(l: &Layer) -> String {
     }
     s.push_str(",l-end");
     s
+}
+
+/// `lm` value; the default (source-over) is not written.
+fn mode(m: LayerMode) -> Option<&'static str> {
+    match m {
+        LayerMode::Normal => None,
+        LayerMode::Multiply => Some("multiply"),
+        LayerMode::Cutout => Some("cutout"),
+        LayerMode::Cutter => Some("cutter"),
+        LayerMode::Displace => Some("displace"),
+    }
 }
 
 fn position(p: &LayerPosition, out: &mut Vec<String>) {

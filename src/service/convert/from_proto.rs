@@ -1,7 +1,7 @@
 //! Wire job → domain job, validating every field: a malformed one is `InvalidArgument`
 //! naming it.
 
-use super::{bad, CROPS, FOCI, FORMATS};
+use super::{bad, CROPS, FOCI, FORMATS, LAYER_MODES};
 use crate::error::{Error, Result};
 use crate::job::{
     AspectRatio, Background, Border, Color, Dim, Dpr, Effect, Expr, Flip, Focus, Job, Layer, LayerKind, LayerPosition,
@@ -179,6 +179,11 @@ fn layer(l: &pb::Layer, depth: u32) -> Result<Layer> {
             y_negative: p.y_negative,
             anchor: p.anchor.as_ref().map(|f| focus("lap", f)).transpose()?,
         },
+        mode: LAYER_MODES
+            .iter()
+            .find(|(_, m)| *m as i32 == l.mode)
+            .map(|(m, _)| *m)
+            .ok_or_else(|| bad("lm", l.mode))?,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Domain job → wire job.
 
-use super::{CROPS, FOCI, FORMATS};
+use super::{CROPS, FOCI, FORMATS, LAYER_MODES};
 use crate::job::{
     AspectRatio, Background, Color, Dim, Dpr, Effect, Focus, Job, Layer, LayerKind, Radius, Resize, Rotation, Step,
     TextAlign, TextStyle, TimeValue, Trim, VideoParams,
@@ -142,6 +142,7 @@ fn layer_pb(l: &Layer) -> pb::Layer {
             y_negative: p.y_negative,
             anchor: p.anchor.as_ref().map(focus_pb),
         }),
+        mode: LAYER_MODES.iter().find(|(m, _)| *m == l.mode).map_or(0, |(_, p)| *p as i32),
     }
 }
 

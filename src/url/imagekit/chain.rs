@@ -199,7 +199,7 @@ impl<'a> Parser<'a> {
     /// The error for a key that is not valid where it appears (or not known at all).
     fn misplaced(&self, key: &str, value: &str, why: &str) -> Error {
         match key {
-            "lso" | "leo" | "ldu" | "lm" | "pg" => {
+            "lso" | "leo" | "ldu" | "pg" => {
                 Error::new(ErrorKind::Unsupported, format!("parameter '{key}' is not supported")).with_param(key, value)
             }
             k if layer::is_layer_key(k)

@@ -1,4 +1,4 @@
-//! Layer parameters (spec §7.1–§7.3): input `i`/`ie`, position `lx ly lxc lyc lfo lap`,
+//! Layer parameters (spec §7.1–§7.3): input `i`/`ie`, position `lx ly lxc lyc lfo lap`, mode `lm`,
 //! text typography `fs ff co ia w pa al tg bg r lh`, and building the finished [`Layer`].
 //!
 //! Owns: [`LayerInfo`] (what a `l-<type> … l-end` span says about the layer as a whole) and
@@ -22,7 +22,9 @@ use super::chain::StepState;
 use super::number::{decimal, decode_text, dim, dim_list, integer, rewrap, DimRules};
 use super::{color, effect, size};
 use crate::error::{Error, ErrorKind, Result};
-use crate::job::{Background, Color, Focus, Layer, LayerKind, LayerPosition, Step, TextAlign, TextStyle, Trim};
+use crate::job::{
+    Background, Color, Focus, Layer, LayerKind, LayerMode, LayerPosition, Step, TextAlign, TextStyle, Trim,
+};
 
 /// The two layer types this engine renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,7 @@ pub(super) struct LayerInfo {
     input: Option<String>,
     input_b64: Option<String>,
     position: LayerPosition,
+    mode: LayerMode,
     style: TextStyle,
     alpha: Option<u8>,
     co_named: bool,
@@ -64,6 +67,7 @@ pub(super) fn is_layer_key(key: &str) -> bool {
             | "lyc"
             | "lfo"
             | "lap"
+            | "lm"
             | "al"
             | "fs"
             | "ff"
@@ -94,6 +98,7 @@ pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepS
         "lyc" => pos.yc = Some(dim(key, value, XY)?),
         "lfo" => pos.focus = Some(if value == "face" { Focus::Face } else { size::focus(key, value, false)? }),
         "lap" => pos.anchor = Some(size::focus(key, value, false)?),
+        "lm" => info.mode = mode(key, value)?,
         "al" => info.alpha = Some(u8::try_from(integer(key, value, 1, 9)?).unwrap_or(9)),
         _ if info.ty == LayerType::Text => return text(key, value, info, st, first),
         _ => return Ok(false),
@@ -156,6 +161,17 @@ fn text(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState, first:
     Ok(true)
 }
 
+/// `lm-<mode>`: how the layer meets the pixels under it.
+fn mode(key: &str, value: &str) -> Result<LayerMode> {
+    Ok(match value {
+        "multiply" => LayerMode::Multiply,
+        "cutout" => LayerMode::Cutout,
+        "cutter" => LayerMode::Cutter,
+        "displace" => LayerMode::Displace,
+        _ => return Err(Error::invalid(key, value, "layer mode is multiply, cutout, cutter or displace")),
+    })
+}
+
 /// `ff-<built-in name>` or a font file path (it has an extension) with `@@` for `/`.
 fn font(key: &str, value: &str) -> Result<String> {
     if value.contains('.') {
@@ -176,6 +192,7 @@ impl LayerInfo {
             input: None,
             input_b64: None,
             position: LayerPosition::default(),
+            mode: LayerMode::Normal,
             style: TextStyle::default(),
             alpha: None,
             co_named: false,
@@ -240,17 +257,23 @@ impl LayerInfo {
             }
         };
         let p = &mut self.position;
-        if (p.x.is_some() && p.xc.is_some()) || (p.y.is_some() && p.yc.is_some()) {
+        // A displacement map's `lx`/`ly` are its strength, so only `lxc lyc lap lfo` place it.
+        let displace = self.mode == LayerMode::Displace;
+        if displace && p.x.is_none() && p.y.is_none() {
+            return Err(Error::invalid("lm", "displace", "lm-displace needs lx or ly: the largest displacement"));
+        }
+        let edges = !displace && (p.x.is_some() || p.y.is_some());
+        if !displace && ((p.x.is_some() && p.xc.is_some()) || (p.y.is_some() && p.yc.is_some())) {
             return Err(Error::invalid("lxc", "", "lxc/lyc cannot be combined with lx/ly"));
         }
-        let placed = p.x.is_some() || p.y.is_some() || p.xc.is_some() || p.yc.is_some();
+        let placed = edges || p.xc.is_some() || p.yc.is_some();
         if placed || p.focus == Some(Focus::Center) {
             p.focus = None;
         }
         if !placed {
             p.anchor = None;
         }
-        Ok(Layer { kind, steps, position: self.position })
+        Ok(Layer { kind, steps, position: self.position, mode: self.mode })
     }
 
     /// The input text: `ie` (base64) wins over `i`; truncated as documented.

@@ -166,6 +166,8 @@ fn corpus_round_trips() {
         "l-text,i-%E0%A4%87%20a%3Ab%2Cc,ff-fonts@@Poppins.ttf,fs-42,ia-left,pa-10_bw_div_20,ly-N100,bg-FFFFFF75,co-145FDD,l-end",
         "l-image,i-a@@b.png,w-0.5,h-bh_mul_0.2:rt-45,bg-red,lap-center,lx-N10,lyc-5,l-image,i-c.png,l-end,l-end",
         "l-image,i-ik_canvas,bg-FF0000,w-300,h-100,al-5,r-1_2_3_4,l-end",
+        "l-image,i-a.png,w-100,lm-multiply,l-end,l-image,i-b.png,lm-cutter,lap-center,lxc-bw_mul_0.25,l-end",
+        "l-image,i-ik_canvas,bg-FF8000,w-bw_mul_0.5,lm-displace,lx-N10,ly-bh_mul_0.1,lfo-top,l-end",
         "w-300,h-200,cm-pad_resize,fo-bottom_right,bg-blurred_auto_N30,dpr-auto,r-max,b-ih_div_20_red,o-50",
         "cm-extract,w-200,h-200,xc-iw_div_2,yc-100,e-usm-0-2.5-1-0.05,e-sharpen,e-grayscale,t-20,fl-h_v",
         "so-idu_mul_0.1,eo-10.555,ac-aac,vc-h264,f-mp4,q-50,pr-true,lo-false,md-true,cp-true,di-@@x@@y%20z.jpg",

@@ -85,7 +85,7 @@ fn strict_errors_name_key_and_raw_value() {
     for tr in ["w-1,,h-1", "w-1:", ":w-1", "w-1,"] {
         assert_eq!(chain(tr).unwrap_err().key(), Some("tr"), "{tr}");
     }
-    for tr in ["e-shadow", "l-video,i-a.mp4,l-end", "f-svg", "lm-multiply"] {
+    for tr in ["e-shadow", "l-video,i-a.mp4,l-end", "f-svg", "pg-2"] {
         assert_eq!(chain(tr).unwrap_err().kind(), ErrorKind::Unsupported, "{tr}");
     }
 }
@@ -228,5 +228,32 @@ proptest! {
         let stored = |n: &str| (n == "x").then(|| "w-10:n-x".to_owned());
         let _ = parse_chain(&tr, &ParseOptions { named: &stored });
         let _ = parse(&format!("/tr:{tr}/a.jpg"), &ParseOptions::none());
+    }
+}
+
+#[test]
+fn layer_modes() {
+    use crate::job::LayerMode;
+    let mode = |tr: &str| steps(tr)[0].layers[0].mode;
+    assert_eq!(mode("l-image,i-a.png,l-end"), LayerMode::Normal);
+    assert_eq!(mode("l-image,i-a.png,lm-multiply,l-end"), LayerMode::Multiply);
+    assert_eq!(mode("l-image,i-a.png,lm-cutout,lxc-bw_mul_0.5,l-end"), LayerMode::Cutout);
+    assert_eq!(mode("l-text,i-Hi,lm-cutter,l-end"), LayerMode::Cutter);
+    // Displacement amounts are not a position: the layer stays centred (lfo default).
+    let s = steps("l-image,i-a.png,lx-N10,lm-displace,lfo-top,l-end");
+    let l = &s[0].layers[0];
+    assert_eq!(l.mode, LayerMode::Displace);
+    assert_eq!((l.position.x.clone(), l.position.x_negative), (Some(Dim::Px(10)), true));
+    assert_eq!(l.position.focus, Some(Focus::Top), "lx of a displacement map does not cancel lfo");
+    // lxc still places a displacement map, together with its lx strength.
+    let s = steps("l-image,i-a.png,lm-displace,lx-5,lxc-20,l-end");
+    assert_eq!(s[0].layers[0].position.xc, Some(Dim::Px(20)));
+    for (tr, key, value) in [
+        ("l-image,i-a.png,lm-screen,l-end", "lm", "screen"),
+        ("l-image,i-a.png,lm-displace,l-end", "lm", "displace"),
+        ("lm-multiply", "lm", "multiply"),
+    ] {
+        let e = chain(tr).unwrap_err();
+        assert_eq!((e.key(), e.value(), e.kind()), (Some(key), Some(value), ErrorKind::InvalidArgument), "{tr}");
     }
 }

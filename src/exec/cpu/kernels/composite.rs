@@ -1,7 +1,8 @@
 //! Cropping, padding and alpha compositing: CPU twin of `shaders/composite.wgsl`.
 //!
 //! Owns: [`crop`], [`pad`], [`overlay`] (Porter-Duff source-over with clipping and a global
-//! opacity), [`flatten`] (over an opaque colour), and the per-pixel rule [`over_px`].
+//! opacity), [`flatten`] (over an opaque colour), the per-pixel rule [`over_px`], and the
+//! clipping every layer mode shares ([`covered`], [`covered_pixels`]).
 //! Imports `media`, `limits`, `error`, the parent's helpers, rayon.
 //!
 //! Source-over on straight alpha, per pixel, with `sa = layer.a/255 · opacity` and
@@ -80,6 +81,32 @@ pub fn overlay(dst: &mut Frame, layer: &Frame, x: i64, y: i64, opacity: f32) {
         return;
     }
     let opacity = if opacity.is_nan() { 1.0 } else { opacity.clamp(0.0, 1.0) };
+    if opacity == 0.0 {
+        return;
+    }
+    covered_pixels(dst, layer, x, y, |d, l| over_px(l, d, opacity));
+}
+
+/// The part of `dst` that a `layer` placed at (`x`, `y`) covers: destination columns
+/// `x0..x1`, rows `y0..y1`, and the layer pixel (`lx`, `ly`) over (`x0`, `y0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Covered {
+    /// First destination column.
+    pub x0: usize,
+    /// One past the last destination column.
+    pub x1: usize,
+    /// First destination row.
+    pub y0: usize,
+    /// One past the last destination row.
+    pub y1: usize,
+    /// Layer column over `x0`.
+    pub lx: usize,
+    /// Layer row over `y0`.
+    pub ly: usize,
+}
+
+/// Where a `layer_size` layer at (`x`, `y`) meets a `dst_size` frame; `None` when it misses.
+pub fn covered(dst_size: (u32, u32), layer_size: (u32, u32), x: i64, y: i64) -> Option<Covered> {
     let span = |o: i64, len: u32, max: u32| {
         let start = o.clamp(0, i64::from(max));
         let end = o.saturating_add(i64::from(len)).clamp(0, i64::from(max));
@@ -87,17 +114,27 @@ pub fn overlay(dst: &mut Frame, layer: &Frame, x: i64, y: i64, opacity: f32) {
         let as_usize = |v: i64| usize::try_from(v).unwrap_or(0);
         (as_usize(start), as_usize(end), as_usize(start.saturating_sub(o.min(start))))
     };
-    let (x0, x1, lx) = span(x, layer.width, dst.width);
-    let (y0, y1, ly) = span(y, layer.height, dst.height);
-    if x0 >= x1 || y0 >= y1 || opacity == 0.0 {
+    let (x0, x1, lx) = span(x, layer_size.0, dst_size.0);
+    let (y0, y1, ly) = span(y, layer_size.1, dst_size.1);
+    (x0 < x1 && y0 < y1).then_some(Covered { x0, x1, y0, y1, lx, ly })
+}
+
+/// Replace every pixel of `dst` under `layer` (at `x`, `y`, clipped) by `f(dst, layer)`,
+/// rows in parallel. The per-pixel rule of every layer mode goes through here.
+pub fn covered_pixels(dst: &mut Frame, layer: &Frame, x: i64, y: i64, f: impl Fn([u8; 4], [u8; 4]) -> [u8; 4] + Sync) {
+    if !frame_ok(dst) || !frame_ok(layer) {
         return;
     }
+    let Some(Covered { x0, x1, y0, y1, lx, ly }) = covered((dst.width, dst.height), (layer.width, layer.height), x, y)
+    else {
+        return;
+    };
     let (dstride, lstride, n) = (dst.stride(), layer.stride(), (x1 - x0) * 4);
     dst.data[y0 * dstride..y1 * dstride].par_chunks_mut(dstride).enumerate().for_each(|(r, row)| {
         let from = (ly + r) * lstride + lx * 4;
         let src = &layer.data[from..from + n];
         for (d, l) in row[x0 * 4..x0 * 4 + n].chunks_exact_mut(4).zip(src.chunks_exact(4)) {
-            let out = over_px([l[0], l[1], l[2], l[3]], [d[0], d[1], d[2], d[3]], opacity);
+            let out = f([d[0], d[1], d[2], d[3]], [l[0], l[1], l[2], l[3]]);
             d.copy_from_slice(&out);
         }
     });

@@ -1,6 +1,6 @@
 //! Dispatcher for `shaders/composite.wgsl`: a layer over a frame, in place.
 //!
-//! Owns: [`over`], [`layer`], [`onto`]. Twin: `exec::cpu::kernels::composite::overlay`.
+//! Owns: [`over`], [`layer`], [`onto`], [`upload_visible`]. Twin: `exec::cpu::kernels::composite::overlay`.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -55,15 +55,46 @@ pub fn over(
 }
 
 /// Upload the CPU-rendered `pixels` and composite them over the current frame at (`x`, `y`),
-/// opacity 1. Only the part inside the frame goes up (a big layer mostly off-canvas costs
-/// nothing, and never trips the device's buffer limits).
+/// opacity 1.
 pub fn layer(chain: &mut Chain<'_>, limits: &crate::limits::Limits, pixels: &Frame, x: i64, y: i64) -> Result<()> {
+    let Some(part) = upload_visible(chain, limits, pixels, x, y)? else {
+        return Ok(());
+    };
+    let dst = chain.pixels.clone();
+    let size = (chain.width, chain.height);
+    over(chain, &dst, size, &part.buffer, part.size, part.x, part.y, 1.0)?;
+    chain.set_current(dst, size.0, size.1);
+    Ok(())
+}
+
+/// The part of a layer that lies on the current frame, on the device.
+pub struct Visible {
+    /// Its pixels.
+    pub buffer: wgpu::Buffer,
+    /// Its size.
+    pub size: (u32, u32),
+    /// Its top-left corner on the frame (inside it).
+    pub x: i64,
+    /// See `x`.
+    pub y: i64,
+}
+
+/// Upload the part of `pixels` (placed at `x`, `y`) that lies on the current frame; `None`
+/// when none does. Only that part goes up: a big layer mostly off-canvas costs nothing, and
+/// never trips the device's buffer limits.
+pub fn upload_visible(
+    chain: &mut Chain<'_>,
+    limits: &crate::limits::Limits,
+    pixels: &Frame,
+    x: i64,
+    y: i64,
+) -> Result<Option<Visible>> {
     let (fw, fh) = (i64::from(chain.width), i64::from(chain.height));
     let (lw, lh) = (i64::from(pixels.width), i64::from(pixels.height));
     let (x0, y0) = (x.clamp(0, fw), y.clamp(0, fh));
     let (x1, y1) = (x.saturating_add(lw).clamp(0, fw), y.saturating_add(lh).clamp(0, fh));
     if x0 >= x1 || y0 >= y1 {
-        return Ok(());
+        return Ok(None);
     }
     // All four are within 0..=frame size (a u32), so the conversions cannot fail.
     let u = |v: i64| u32::try_from(v).unwrap_or(0);
@@ -73,12 +104,8 @@ pub fn layer(chain: &mut Chain<'_>, limits: &crate::limits::Limits, pixels: &Fra
         Some(crate::exec::cpu::kernels::composite::crop(limits, pixels, u(x0 - x), u(y0 - y), u(x1 - x0), u(y1 - y0))?)
     };
     let part = visible.as_ref().unwrap_or(pixels);
-    let buf = chain.upload_frame(part)?;
-    let dst = chain.pixels.clone();
-    let size = (chain.width, chain.height);
-    over(chain, &dst, size, &buf, (part.width, part.height), x0, y0, 1.0)?;
-    chain.set_current(dst, size.0, size.1);
-    Ok(())
+    let buffer = chain.upload_frame(part)?;
+    Ok(Some(Visible { buffer, size: (part.width, part.height), x: x0, y: y0 }))
 }
 
 /// Composite the current frame at (`x`, `y`) over `background` (a CPU-made frame, e.g. the
