@@ -61,6 +61,12 @@ pub enum Fill {
         /// Added brightness −255…255.
         brightness: i16,
     },
+    /// A gradient between the step input's dominant colours (`bg-gradient_dominant`),
+    /// resolved by the executor (`kernels::palette_gradient`).
+    GradientDominant {
+        /// Palette size, 2 or 4.
+        colors: u8,
+    },
 }
 
 /// Where a fixed-size crop window goes.

@@ -158,6 +158,22 @@ fn every_op_case() -> Vec<Case> {
             3,
             55.0,
         ),
+        // The gradient canvas is made on the CPU by the same function on both backends; the
+        // frame goes over it by source-over as for pad_colour.
+        op(
+            "pad_gradient_dominant_2",
+            vec![PlanOp::Pad { width: 700, height: 700, x: 30, y: 150, fill: Fill::GradientDominant { colors: 2 } }],
+            1,
+            3,
+            55.0,
+        ),
+        op(
+            "pad_gradient_dominant_4",
+            vec![PlanOp::Pad { width: 900, height: 450, x: 130, y: 25, fill: Fill::GradientDominant { colors: 4 } }],
+            1,
+            3,
+            55.0,
+        ),
         // The background is made by the same CPU function on both backends; only the
         // composite of the frame on it differs (as for pad_colour).
         op(

@@ -171,6 +171,7 @@ fn jobs_survive_the_wire_unchanged() {
         "/tr:l-image,i-logo.png,w-0.2,lx-N10,ly-20,l-end,l-text,i-Hello%20World,fs-40,co-blue,tg-b_i,pa-5_10,l-end/a.jpg",
         "/tr:so-1.5,eo-idu_mul_0.5,ac-none/v/clip.mp4",
         "/tr:w-200,fo-face,z-1.5,e-sharpen-3,bg-blurred_20_N30,cm-pad_resize,h-100/a.jpg?tr=e-contrast",
+        "/tr:w-200,h-300,cm-pad_extract,bg-gradient_dominant_4:w-100,h-50,cm-pad_resize,bg-gradient_dominant/a.jpg",
         "/v/clip.mp4/ik-thumbnail.jpg",
         "/tr:l-image,i-a.png,lm-cutout,l-end,l-image,i-ik_canvas,w-9,h-9,lm-displace,lx-N3,lxc-4,l-end/a.jpg",
         // Zero is a position or a padding, not a size: it must cross the wire too.

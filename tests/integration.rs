@@ -44,6 +44,9 @@ mod imagekit_table;
 // Layer modes lm-multiply/cutout/cutter/displace over HTTP, and GPU vs CPU (issue #15).
 mod layer_modes;
 
+// Padding backgrounds over HTTP: bg-gradient_dominant (issue #15).
+mod backgrounds;
+
 // scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
 mod device_bench;
 

@@ -80,8 +80,8 @@ fn resolve_fill(fill: Fill, frame: &Frame) -> [u8; 4] {
     match fill {
         Fill::Color(c) => c,
         Fill::Dominant => kernels::dominant::dominant_color(frame),
-        // Blurred backgrounds are drawn by `pad_blurred`; a colour is never asked for.
-        Fill::Blurred { .. } => [0, 0, 0, 255],
+        // Blurred and gradient backgrounds are drawn whole by `run_op`; never asked for.
+        Fill::Blurred { .. } | Fill::GradientDominant { .. } => [0, 0, 0, 255],
     }
 }
 
@@ -109,6 +109,11 @@ pub fn run_op(op: &PlanOp, frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> 
                     *sigma,
                     i32::from(*brightness),
                 )?;
+                kernels::composite::overlay(&mut bg, &frame, *x, *y, 1.0);
+                bg
+            }
+            Fill::GradientDominant { colors } => {
+                let mut bg = kernels::palette_gradient::behind(limits, &frame, (*width, *height), *colors)?;
                 kernels::composite::overlay(&mut bg, &frame, *x, *y, 1.0);
                 bg
             }

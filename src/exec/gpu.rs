@@ -235,6 +235,11 @@ fn encode_op(chain: &mut Chain<'_>, op: &PlanOp, ctx: &RunContext<'_>) -> Result
                 )?;
                 kernels::composite::onto(chain, &bg, *x, *y)
             }
+            Fill::GradientDominant { colors } => {
+                let snapshot = chain.snapshot()?;
+                let bg = cpu_kernels::palette_gradient::behind(ctx.limits, &snapshot, (*width, *height), *colors)?;
+                kernels::composite::onto(chain, &bg, *x, *y)
+            }
         },
         PlanOp::Rotate { degrees, fill } => kernels::rotate::encode(chain, *degrees, *fill),
         PlanOp::Flip { horizontal, vertical } => kernels::flip::encode(chain, *horizontal, *vertical),

@@ -218,6 +218,8 @@ fn background(b: &Background) -> String {
     match *b {
         Background::Color(c) => color(c),
         Background::Dominant => "dominant".into(),
+        Background::GradientDominant { colors: 2 } => "gradient_dominant".into(),
+        Background::GradientDominant { colors } => format!("gradient_dominant_{colors}"),
         Background::Blurred { intensity, brightness } => {
             let i = intensity.map_or_else(|| "auto".to_owned(), |i| i.to_string());
             match (intensity, brightness) {

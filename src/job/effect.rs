@@ -127,4 +127,10 @@ pub enum Background {
     },
     /// `dominant`: the most frequent quantised colour.
     Dominant,
+    /// `gradient_dominant[_2|_4]`: a gradient between the image's 2 (default) or 4 dominant
+    /// colours (padding only).
+    GradientDominant {
+        /// Palette size, 2 or 4.
+        colors: u8,
+    },
 }

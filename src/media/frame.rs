@@ -26,7 +26,8 @@ impl std::fmt::Debug for Frame {
 impl Frame {
     /// A frame filled with one RGBA colour, allocated under `limits`.
     pub fn filled(limits: &Limits, width: u32, height: u32, rgba: [u8; 4]) -> Result<Frame> {
-        let len = u64::from(width) * u64::from(height) * 4;
+        // 2^32 · 2^32 · 4 does not fit a u64: saturate, so try_alloc refuses it by size.
+        let len = (u64::from(width) * u64::from(height)).saturating_mul(4);
         let mut data = try_alloc(limits, len)?;
         if rgba != [0, 0, 0, 0] {
             for px in data.chunks_exact_mut(4) {

@@ -34,6 +34,7 @@ pub(super) fn pad_fill(step: &Step, canvas: (u32, u32)) -> Fill {
         None => Fill::Color(BLACK),
         Some(Background::Color(c)) => Fill::Color(c.rgba()),
         Some(Background::Dominant) => Fill::Dominant,
+        Some(Background::GradientDominant { colors }) => Fill::GradientDominant { colors },
         Some(Background::Blurred { intensity, brightness }) => {
             let m = f64::from(canvas.0.max(canvas.1));
             let sigma = match intensity {

@@ -37,6 +37,7 @@ pub mod color_matrix;
 pub mod composite;
 pub mod dominant;
 pub mod flip;
+pub mod palette_gradient;
 pub mod resize;
 pub mod rotate;
 pub mod round_corners;

@@ -31,7 +31,9 @@ use crate::plan::{Anchor, Fill, PlanOp};
 fn needs_snapshot(op: &PlanOp) -> bool {
     match op {
         PlanOp::Crop { anchor, .. } => matches!(anchor, Anchor::Salient | Anchor::Face { .. }),
-        PlanOp::Pad { fill, .. } => matches!(fill, Fill::Dominant | Fill::Blurred { .. }),
+        PlanOp::Pad { fill, .. } => {
+            matches!(fill, Fill::Dominant | Fill::Blurred { .. } | Fill::GradientDominant { .. })
+        }
         PlanOp::Contrast => true,
         PlanOp::Layer(layer) => layer.position.focus == Some(Focus::Face),
         _ => false,

@@ -233,6 +233,10 @@ fn step(s: &pb::Step, depth: u32) -> Result<Step> {
                     brightness: i16::try_from(x.brightness).map_err(|_| bad("bg", x.brightness))?,
                 }),
                 Some(pb::background::Value::Dominant(_)) => Ok(Background::Dominant),
+                Some(pb::background::Value::GradientDominant(n @ (2 | 4))) => {
+                    Ok(Background::GradientDominant { colors: u8::try_from(*n).unwrap_or(2) })
+                }
+                Some(pb::background::Value::GradientDominant(n)) => Err(bad("bg", n)),
                 None => Err(bad("bg", "empty")),
             })
             .transpose()?,

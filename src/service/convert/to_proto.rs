@@ -178,6 +178,7 @@ fn step_pb(s: &Step) -> pb::Step {
                     brightness: i32::from(brightness),
                 }),
                 Background::Dominant => pb::background::Value::Dominant(true),
+                Background::GradientDominant { colors } => pb::background::Value::GradientDominant(u32::from(colors)),
             }),
         }),
         opacity: s.opacity.map(u32::from),

@@ -5,14 +5,15 @@
 //! # Format
 //! ```text
 //! bg-F3F3F3   bg-FF000050   bg-white   bg-dominant
-//! bg-blurred  bg-blurred_25  bg-blurred_auto_N30  bg-blurred_5_255
+//! bg-blurred  bg-blurred_25  bg-blurred_auto_N30  bg-blurred_5_255  bg-gradient_dominant_4
 //! ```
-//! `blurred` is only valid with `cm-pad_resize` (checked when the step is complete);
-//! `gradient_dominant…` is recognised and refused as unsupported; `genfill…` as generative.
+//! `blurred` is only valid with `cm-pad_resize` (checked when the step is complete), and
+//! so is `gradient_dominant[_2|_4]` (a gradient of the image's 2 or 4 dominant colours);
+//! `genfill…` is refused as generative.
 
 use super::color::color;
 use super::number::{integer, signed};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::job::Background;
 
 /// Parse a `bg` value of parameter `key`.
@@ -23,10 +24,13 @@ pub(super) fn background(key: &str, value: &str) -> Result<Background> {
     if super::generative::GENERATIVE_BACKGROUNDS.iter().any(|g| value.starts_with(g)) {
         return Err(super::generative::refuse(key, value));
     }
-    if value.starts_with("gradient_dominant") {
-        return Err(
-            Error::new(ErrorKind::Unsupported, format!("background '{value}' is not supported")).with_param(key, value)
-        );
+    if let Some(rest) = value.strip_prefix("gradient_dominant") {
+        let colors = match rest {
+            "" | "_2" => 2,
+            "_4" => 4,
+            _ => return Err(Error::invalid(key, value, "expected gradient_dominant, gradient_dominant_2 or _4")),
+        };
+        return Ok(Background::GradientDominant { colors });
     }
     if let Some(rest) = value.strip_prefix("blurred") {
         let parts: Vec<&str> = if rest.is_empty() {
@@ -66,6 +70,7 @@ pub(super) fn background(key: &str, value: &str) -> Result<Background> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use crate::job::Color;
 
     #[test]
@@ -92,6 +97,16 @@ mod tests {
             assert_eq!((e.key(), e.value()), (Some("bg"), Some(v)), "{v}");
         }
         assert_eq!(background("bg", "genfill").unwrap_err().kind(), ErrorKind::Unsupported);
-        assert_eq!(background("bg", "gradient_dominant_2").unwrap_err().kind(), ErrorKind::Unsupported);
+        for v in ["gradient_dominant_3", "gradient_dominant4", "gradient_dominant_"] {
+            assert_eq!(background("bg", v).unwrap_err().kind(), ErrorKind::InvalidArgument, "{v}");
+        }
+    }
+
+    #[test]
+    fn gradient_dominant_palette_sizes() {
+        let g = |colors| Background::GradientDominant { colors };
+        assert_eq!(background("bg", "gradient_dominant").unwrap(), g(2));
+        assert_eq!(background("bg", "gradient_dominant_2").unwrap(), g(2));
+        assert_eq!(background("bg", "gradient_dominant_4").unwrap(), g(4));
     }
 }

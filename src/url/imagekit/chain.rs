@@ -235,6 +235,16 @@ impl<'a> Parser<'a> {
                 return Err(Error::invalid("bg", "blurred", "bg-blurred needs cm-pad_resize in the same step"));
             }
         }
+        if let Some(Background::GradientDominant { .. }) = s.background {
+            let crop = s.resize.crop;
+            if !matches!(
+                crop,
+                Some(Crop::PadResize | Crop::PadResizeNoEnlarge | Crop::PadExtract | Crop::PadExtractNoShrink)
+            ) {
+                let why = "a gradient background needs cm-pad_resize or cm-pad_extract in the same step";
+                return Err(Error::invalid("bg", "gradient_dominant", why));
+            }
+        }
         normalize(s);
         if !s.is_empty() {
             steps.push(st.step);

@@ -168,6 +168,7 @@ fn corpus_round_trips() {
         "l-image,i-ik_canvas,bg-FF0000,w-300,h-100,al-5,r-1_2_3_4,l-end",
         "l-image,i-a.png,w-100,lm-multiply,l-end,l-image,i-b.png,lm-cutter,lap-center,lxc-bw_mul_0.25,l-end",
         "l-image,i-ik_canvas,bg-FF8000,w-bw_mul_0.5,lm-displace,lx-N10,ly-bh_mul_0.1,lfo-top,l-end",
+        "w-300,h-300,cm-pad_resize,bg-gradient_dominant:w-10,h-20,cm-pad_extract,bg-gradient_dominant_4",
         "w-300,h-200,cm-pad_resize,fo-bottom_right,bg-blurred_auto_N30,dpr-auto,r-max,b-ih_div_20_red,o-50",
         "cm-extract,w-200,h-200,xc-iw_div_2,yc-100,e-usm-0-2.5-1-0.05,e-sharpen,e-grayscale,t-20,fl-h_v",
         "so-idu_mul_0.1,eo-10.555,ac-aac,vc-h264,f-mp4,q-50,pr-true,lo-false,md-true,cp-true,di-@@x@@y%20z.jpg",

@@ -1,6 +1,6 @@
 //! Dominant colour for `bg-dominant` (engine spec §5, rewriter D1).
 //!
-//! Owns: [`dominant_color`], [`bin_of`]. Imports `media`, the parent's `Rgba`, rayon. A
+//! Owns: [`dominant_color`], [`dominant_colors`] (a palette, for `bg-gradient_dominant`), [`bin_of`]. Imports `media`, the parent's `Rgba`, rayon. A
 //! whole-image reduction (histogram + arg-max), so it has no per-pixel shader twin; the GPU
 //! backend computes it on the CPU from the frame it already holds, or from a downloaded one.
 //!
@@ -48,11 +48,44 @@ impl Hist {
 /// The most frequent 15-bit colour of `src` (see the module doc), as the centre of its bin
 /// (`(level << 3) | 4` per channel), alpha 255.
 pub fn dominant_color(src: &Frame) -> Rgba {
+    dominant_colors(src, 1)[0]
+}
+
+/// Smallest distance, in 5-bit levels on the farthest channel, between two colours of a
+/// palette: neighbouring bins of one colour (a photo's sky spans many) are not two colours.
+const PALETTE_SEPARATION: usize = 4;
+
+/// The `n` (≥ 1) most frequent 15-bit colours of `src`, each at least
+/// [`PALETTE_SEPARATION`] levels from those before it, most frequent first (ties as in
+/// [`dominant_color`]). When the image has fewer distinct colours, the last one repeats; an
+/// image with no visible pixel gives opaque black.
+pub fn dominant_colors(src: &Frame, n: usize) -> Vec<Rgba> {
+    let hist = histogram(src);
+    let mut order: Vec<usize> = (0..BINS).filter(|&k| hist.count[k] > 0).collect();
+    order.sort_unstable_by(|&a, &b| hist.count[b].cmp(&hist.count[a]).then(hist.first[a].cmp(&hist.first[b])));
+    let level = |k: usize, shift: usize| (k >> shift) & 31;
+    let far = |a: usize, b: usize| [10, 5, 0].iter().any(|&s| level(a, s).abs_diff(level(b, s)) >= PALETTE_SEPARATION);
+    let mut picked: Vec<usize> = Vec::with_capacity(n);
+    for k in order {
+        if picked.len() == n.max(1) {
+            break;
+        }
+        if picked.iter().all(|&p| far(p, k)) {
+            picked.push(k);
+        }
+    }
+    let centre = |k: usize, shift: usize| u8::try_from((level(k, shift) << 3) | 4).unwrap_or(u8::MAX);
+    let mut out: Vec<Rgba> = picked.iter().map(|&k| [centre(k, 10), centre(k, 5), centre(k, 0), 255]).collect();
+    let last = out.last().copied().unwrap_or([0, 0, 0, 255]);
+    out.resize(n.max(1), last);
+    out
+}
+
+fn histogram(src: &Frame) -> Hist {
     // Bands of 64 rows: few enough per-band histograms (256 KiB each) to merge cheaply, and
     // u32 counts cannot overflow inside a band of a frame that fits in memory.
     let band = src.stride() * 64;
-    let hist = src
-        .data
+    src.data
         .par_chunks(band.max(4))
         .enumerate()
         .fold(Hist::new, |mut h, (bi, rows)| {
@@ -66,15 +99,7 @@ pub fn dominant_color(src: &Frame) -> Rgba {
             }
             h
         })
-        .reduce(Hist::new, Hist::merge);
-    let best = (0..BINS)
-        .filter(|&k| hist.count[k] > 0)
-        .max_by(|&a, &b| hist.count[a].cmp(&hist.count[b]).then(hist.first[b].cmp(&hist.first[a])));
-    let Some(k) = best else {
-        return [0, 0, 0, 255];
-    };
-    let level = |shift: usize| u8::try_from((((k >> shift) & 31) << 3) | 4).unwrap_or(u8::MAX);
-    [level(10), level(5), level(0), 255]
+        .reduce(Hist::new, Hist::merge)
 }
 
 #[cfg(test)]
@@ -123,5 +148,19 @@ mod tests {
         paint(&mut f, 50, 3, [255, 0, 0, 40]);
         assert_eq!(dominant_color(&f), [252, 4, 4, 255]);
         assert_eq!(dominant_color(&Frame::filled(&l, 2, 2, [9, 9, 9, 0]).unwrap()), [0, 0, 0, 255]);
+    }
+
+    #[test]
+    fn palette_skips_neighbouring_bins_and_repeats_when_short() {
+        let l = Limits::default();
+        let mut f = Frame::filled(&l, 10, 10, [200, 10, 10, 255]).unwrap();
+        // 30 near-reds one bin away from the 50 reds, then 20 blues: the palette is red, blue.
+        paint(&mut f, 0, 30, [208, 10, 10, 255]);
+        paint(&mut f, 30, 20, [0, 0, 250, 255]);
+        assert_eq!(dominant_colors(&f, 2), vec![[204, 12, 12, 255], [4, 4, 252, 255]]);
+        assert_eq!(dominant_colors(&f, 4)[2..], [[4, 4, 252, 255], [4, 4, 252, 255]], "the last repeats");
+        assert_eq!(dominant_colors(&f, 1), vec![dominant_color(&f)]);
+        let clear = Frame::filled(&l, 2, 2, [9, 9, 9, 0]).unwrap();
+        assert_eq!(dominant_colors(&clear, 2), vec![[0, 0, 0, 255]; 2]);
     }
 }
