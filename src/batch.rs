@@ -330,7 +330,7 @@ fn written_before(sink: &Sink, source: &str, v: &work::VariantWork) -> bool {
         return false;
     }
     let exts: &[&str] = match v.job.output.format {
-        Some(f @ (Format::Jpeg | Format::Png | Format::Webp | Format::Avif | Format::Gif)) => {
+        Some(f @ (Format::Jpeg | Format::Png | Format::Webp | Format::Avif | Format::Gif | Format::Svg)) => {
             &[f.mime().map_or("bin", naming::extension)]
         }
         // f-auto, no f, orig: the type follows the render.

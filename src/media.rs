@@ -13,5 +13,6 @@ mod frame;
 pub mod jpeg;
 pub mod png;
 pub mod probe;
+pub mod svg;
 
 pub use frame::Frame;

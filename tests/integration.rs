@@ -47,6 +47,9 @@ mod layer_modes;
 // Padding backgrounds over HTTP: bg-gradient_dominant (issue #15).
 mod backgrounds;
 
+// f-svg: the rendered picture inside an SVG document (issue #15).
+mod svg_output;
+
 // scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
 mod device_bench;
 

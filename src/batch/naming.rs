@@ -68,6 +68,7 @@ pub fn extension(mime: &str) -> &'static str {
         "image/webp" => "webp",
         "image/avif" => "avif",
         "image/gif" => "gif",
+        "image/svg+xml" => "svg",
         "video/mp4" => "mp4",
         "video/webm" => "webm",
         _ => "bin",

@@ -23,6 +23,8 @@ pub enum Format {
     Mp4,
     /// WebM (VP9 + Opus) for video.
     Webm,
+    /// SVG: the rendered raster, lossless, inside an SVG document (`media::svg`).
+    Svg,
 }
 
 impl Format {
@@ -36,6 +38,7 @@ impl Format {
             Format::Gif => "image/gif",
             Format::Mp4 => "video/mp4",
             Format::Webm => "video/webm",
+            Format::Svg => "image/svg+xml",
             Format::Auto | Format::Orig => return None,
         })
     }
@@ -52,6 +55,7 @@ impl Format {
             Format::Orig => "orig",
             Format::Mp4 => "mp4",
             Format::Webm => "webm",
+            Format::Svg => "svg",
         }
     }
 
@@ -67,6 +71,7 @@ impl Format {
             "orig" => Format::Orig,
             "mp4" => Format::Mp4,
             "webm" => Format::Webm,
+            "svg" => Format::Svg,
             _ => return None,
         })
     }

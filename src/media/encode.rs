@@ -120,6 +120,10 @@ pub fn encode_with(frame: &Frame, opts: EncodeOptions, meta: Metadata<'_>) -> Re
             (data, "image/gif")
         }
         Format::Webp => (encode_webp(frame, quality, opts.lossless)?, "image/webp"),
+        Format::Svg => {
+            let png = encode_with(frame, EncodeOptions { format: Format::Png, ..opts }, meta)?;
+            (super::svg::wrap_png(&png.data, w, h), "image/svg+xml")
+        }
         #[cfg(not(fuzzing))]
         Format::Avif => {
             let mut data = Vec::new();

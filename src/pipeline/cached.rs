@@ -70,10 +70,11 @@ pub(super) async fn cached_render(
         return Ok(out);
     }
     let m = &entry.meta;
-    let mime = [Format::Jpeg, Format::Png, Format::Webp, Format::Avif, Format::Gif, Format::Mp4, Format::Webm]
-        .into_iter()
-        .find_map(|f| f.mime().filter(|mime| *mime == m.content_type))
-        .unwrap_or("application/octet-stream");
+    let mime =
+        [Format::Jpeg, Format::Png, Format::Webp, Format::Avif, Format::Gif, Format::Svg, Format::Mp4, Format::Webm]
+            .into_iter()
+            .find_map(|f| f.mime().filter(|mime| *mime == m.content_type))
+            .unwrap_or("application/octet-stream");
     Ok(TransformOutput {
         data: entry.data.clone(),
         mime,

@@ -36,7 +36,7 @@ pub(super) const LAYER_MODES: [(LayerMode, pb::LayerMode); 5] = [
     (LayerMode::Displace, pb::LayerMode::Displace),
 ];
 
-pub(super) const FORMATS: [(Format, pb::Format); 9] = [
+pub(super) const FORMATS: [(Format, pb::Format); 10] = [
     (Format::Auto, pb::Format::Auto),
     (Format::Jpeg, pb::Format::Jpeg),
     (Format::Png, pb::Format::Png),
@@ -46,6 +46,7 @@ pub(super) const FORMATS: [(Format, pb::Format); 9] = [
     (Format::Orig, pb::Format::Orig),
     (Format::Mp4, pb::Format::Mp4),
     (Format::Webm, pb::Format::Webm),
+    (Format::Svg, pb::Format::Svg),
 ];
 
 pub(super) const FOCI: [(Focus, &str); 12] = [

@@ -8,20 +8,17 @@
 //! f-auto  f-webp  f-jpeg(=jpg)  q-80  pr-true  lo-false  md-true  cp-true  orig-true
 //! di-@@path@@to@@default.jpg  (or di-path@@to@@default.jpg)
 //! ```
-//! `f-svg` is recognised and refused: this engine only rasterises.
+//! `f-svg` delivers the rendered image inside an SVG document (this engine rasterises; an
+//! SVG source is not read).
 
 use super::number::{boolean, integer};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::job::{Format, Output};
 
 /// Apply one output parameter. Returns `Ok(false)` when `key` is not an output key.
 pub(super) fn apply(key: &str, value: &str, out: &mut Output) -> Result<bool> {
     match key {
         "f" => {
-            if value == "svg" {
-                return Err(Error::new(ErrorKind::Unsupported, "f-svg is not supported: output is always raster")
-                    .with_param(key, value));
-            }
             out.format = Some(Format::parse(value).ok_or_else(|| Error::invalid(key, value, "unknown format"))?);
         }
         "q" => out.quality = Some(quality(key, value)?),
@@ -83,6 +80,6 @@ mod tests {
             let e = one(k, v).unwrap_err();
             assert_eq!((e.key(), e.value()), (Some(k), Some(v)), "{k}-{v}");
         }
-        assert_eq!(one("f", "svg").unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(one("f", "svg").unwrap().format, Some(Format::Svg));
     }
 }
