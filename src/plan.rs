@@ -13,6 +13,8 @@
 
 // The work a job will cost, estimated before decoding (limits.max_work).
 pub mod cost;
+// bl: exact for small σ, reduce → blur → expand for large σ.
+pub mod blur;
 mod effects;
 mod gravity;
 mod layer;

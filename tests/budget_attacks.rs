@@ -35,8 +35,10 @@ async fn attack_chained_blurs_pin_every_worker() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["key"], "max_steps");
     assert_eq!(body["value"], "250");
-    // Within the step limit, the estimate from the header refuses the same work.
-    let chain = vec!["bl-100"; 20].join(":");
+    // Within the step limit, the estimate from the header refuses the same work: the photo
+    // enlarged to 37 MP, then twenty σ-5.5 blurs (the largest exact Gaussian: larger ones are
+    // planned reduced and cost little, see plan::blur).
+    let chain = format!("w-5000,bl-11:{}", vec!["bl-11"; 19].join(":"));
     let (status, body) = error_of(reqwest::get(s.url(&format!("/tr:{chain}/{LARGE}"))).await.unwrap()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["key"], "max_work");
@@ -60,8 +62,8 @@ async fn attack_timed_out_render_keeps_its_worker() {
     c.limits.max_concurrent_jobs = 1;
     c.limits.max_work = u64::MAX;
     let s = start_server_with(c, |f| f.with_request_timeout(Duration::from_secs(2))).await;
-    // Ten σ-50 blurs over 9.8 MP: minutes of work in a test build.
-    let heavy = s.url(&format!("/tr:{}/{LARGE}", ["bl-100"; 10].join(":")));
+    // Ten σ-5.5 blurs (exact, 71 taps) over 9.8 MP: a minute of work in a test build.
+    let heavy = s.url(&format!("/tr:{}/{LARGE}", ["bl-11"; 10].join(":")));
     let r = reqwest::get(&heavy).await.unwrap();
     assert_eq!(r.status(), StatusCode::GATEWAY_TIMEOUT);
     let timed_out = Instant::now();
@@ -80,7 +82,7 @@ async fn attack_abandoned_render_keeps_burning_cpu() {
     let mut c = config(media_dir());
     c.limits.max_work = u64::MAX;
     let s = start_server(c).await;
-    let heavy = s.url(&format!("/tr:{}/{LARGE}", ["bl-100"; 10].join(":")));
+    let heavy = s.url(&format!("/tr:{}/{LARGE}", ["bl-11"; 10].join(":")));
     let client = reqwest::Client::builder().timeout(Duration::from_millis(1500)).build().unwrap();
     assert!(client.get(&heavy).send().await.is_err(), "the render finished within 1.5 s");
     drop(client);

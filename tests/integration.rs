@@ -50,6 +50,9 @@ mod backgrounds;
 // f-svg: the rendered picture inside an SVG document (issue #15).
 mod svg_output;
 
+// bl with a large σ, planned reduced, against the exact Gaussian (issue #14).
+mod blur_plan;
+
 // scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
 mod device_bench;
 

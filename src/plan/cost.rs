@@ -248,12 +248,17 @@ mod tests {
     fn chained_blurs_on_a_large_photo_are_over_budget() {
         let limits = Limits::default();
         let photo = (5472, 3648); // 20 MP
+                                  // bl-100 (σ 50) is planned reduced (plan::blur), yet still passes over the whole frame.
         let one = estimate(&blur_chain(1, 100), photo, 1, Hints::default(), &limits).unwrap();
-        assert!(one > 1_000_000_000, "one bl-100 on 20 MP is real work: {one}");
-        let e = estimate(&blur_chain(20, 100), photo, 1, Hints::default(), &limits).unwrap_err();
+        assert!(one > 100_000_000, "one bl-100 on 20 MP is real work: {one}");
+        // bl-11 (σ 5.5) is the largest exact Gaussian: 71 taps per pixel over both passes.
+        let one = estimate(&blur_chain(1, 11), photo, 1, Hints::default(), &limits).unwrap();
+        assert!(one > 1_000_000_000, "one bl-11 on 20 MP is real work: {one}");
+        // Twenty of them (the step limit) on a 35 MP photo are over the budget.
+        let e = estimate(&blur_chain(20, 11), (7000, 5000), 1, Hints::default(), &limits).unwrap_err();
         assert_eq!(e.key(), Some("max_work"));
         // The same chain after a resize to a thumbnail is cheap.
-        let mut small = blur_chain(20, 100);
+        let mut small = blur_chain(20, 11);
         small
             .steps
             .insert(0, Step { resize: Resize { width: Some(Dim::Px(200)), ..Resize::default() }, ..Step::default() });
@@ -263,10 +268,13 @@ mod tests {
     #[test]
     fn cost_grows_with_frames_and_sigma() {
         let limits = Limits::default();
-        let a = estimate(&blur_chain(1, 10), (1000, 1000), 1, Hints::default(), &limits).unwrap();
-        let b = estimate(&blur_chain(1, 40), (1000, 1000), 1, Hints::default(), &limits).unwrap();
-        let c = estimate(&blur_chain(1, 10), (1000, 1000), 10, Hints::default(), &limits).unwrap();
-        assert!(b > 3 * a, "{a} {b}");
+        // Exact Gaussians (σ 2 and 5.5) grow with σ; a reduced one (σ 20) costs less than both.
+        let a = estimate(&blur_chain(1, 4), (1000, 1000), 1, Hints::default(), &limits).unwrap();
+        let b = estimate(&blur_chain(1, 11), (1000, 1000), 1, Hints::default(), &limits).unwrap();
+        let reduced = estimate(&blur_chain(1, 40), (1000, 1000), 1, Hints::default(), &limits).unwrap();
+        let c = estimate(&blur_chain(1, 4), (1000, 1000), 10, Hints::default(), &limits).unwrap();
+        assert!(b > 2 * a, "{a} {b}");
+        assert!(reduced < a, "{reduced} {a}");
         assert_eq!(c, 10 * a);
     }
 

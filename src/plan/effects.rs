@@ -61,7 +61,7 @@ pub(super) fn apply(step: &Step, b: &mut Builder<'_>) -> Result<()> {
         b.push("fl", PlanOp::Flip { horizontal: f.horizontal, vertical: f.vertical })?;
     }
     if let Some(n) = step.blur {
-        b.push("bl", PlanOp::Blur { sigma: blur_sigma(n) })?;
+        super::blur::push_blur(b, "bl", blur_sigma(n))?;
     }
     for e in &step.effects {
         let (key, op) = match *e {
