@@ -23,7 +23,10 @@ pub mod layer;
 pub mod output;
 pub mod video;
 
-pub use effect::{Background, Border, Color, Effect, Flip, Radius, Rotation, Trim};
+pub use effect::{
+    Background, Border, Color, Distort, Effect, Flip, Gradient, Radius, Rotation, Shadow, StopPoint, Trim,
+    MAX_DISTORT_COORD,
+};
 pub use geometry::{AspectRatio, BinOp, Crop, Dim, Dpr, Expr, ExprToken, Focus, Var};
 pub use hints::{Hints, JobHints};
 pub use layer::{Layer, LayerKind, LayerMode, LayerPosition, TextAlign, TextStyle};

@@ -16,9 +16,15 @@ pub mod cost;
 // bl: exact for small σ, reduce → blur → expand for large σ.
 pub mod blur;
 mod effects;
+mod fx;
 mod gravity;
 mod layer;
 mod layout;
+mod op;
+// Pure geometry of gradients and distortions, shared by the planner and both backends.
+pub mod warp;
+
+pub use op::PlanOp;
 
 use crate::error::{Error, Result};
 use crate::job::{Job, Layer, LayerMode, LayerPosition, Step, Trim};
@@ -100,108 +106,6 @@ pub enum Corners {
     Ellipse,
 }
 
-/// One concrete pixel operation. Each op's output size is a function of its input size and
-/// its parameters only (see [`PlanOp::output_size`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum PlanOp {
-    /// Scale the whole frame to exactly `width` × `height`.
-    Resize {
-        /// Output width.
-        width: u32,
-        /// Output height.
-        height: u32,
-        /// Filter.
-        filter: Filter,
-    },
-    /// Cut a window of `width` × `height` placed by `anchor`; the window lies inside the frame.
-    Crop {
-        /// Output width.
-        width: u32,
-        /// Output height.
-        height: u32,
-        /// Window placement.
-        anchor: Anchor,
-    },
-    /// Place the frame at (`x`, `y`) on a `width` × `height` canvas filled with `fill`;
-    /// parts outside the canvas are clipped.
-    Pad {
-        /// Canvas width.
-        width: u32,
-        /// Canvas height.
-        height: u32,
-        /// Left edge of the frame on the canvas (may be negative).
-        x: i64,
-        /// Top edge of the frame on the canvas (may be negative).
-        y: i64,
-        /// Canvas fill.
-        fill: Fill,
-    },
-    /// Rotate clockwise; multiples of 90 are exact pixel moves, others expand to the rotated
-    /// bounding box filled with `fill`.
-    Rotate {
-        /// Clockwise degrees.
-        degrees: f64,
-        /// Fill for uncovered corners.
-        fill: [u8; 4],
-    },
-    /// Mirror.
-    Flip {
-        /// Left–right.
-        horizontal: bool,
-        /// Top–bottom.
-        vertical: bool,
-    },
-    /// Gaussian blur.
-    Blur {
-        /// Sigma in pixels.
-        sigma: f32,
-    },
-    /// Unsharp mask (also used for `e-sharpen`).
-    Sharpen {
-        /// Gaussian sigma.
-        sigma: f32,
-        /// Amount (1 = 100 %).
-        amount: f32,
-        /// Threshold as a fraction of the full range.
-        threshold: f32,
-    },
-    /// Convert to grayscale (Rec. 709 luma).
-    Grayscale,
-    /// Automatic contrast stretch.
-    Contrast,
-    /// Multiply alpha by `opacity` (0–1); with `background`, flatten onto it (opaque result).
-    Opacity {
-        /// 0 = transparent, 1 = unchanged.
-        opacity: f32,
-        /// Flatten onto this colour afterwards.
-        background: Option<[u8; 4]>,
-    },
-    /// Round the corners; outside pixels become `fill` or transparent.
-    RoundCorners {
-        /// Radii or ellipse.
-        corners: Corners,
-        /// Fill outside the corners; `None` = transparent.
-        fill: Option<[u8; 4]>,
-    },
-    /// Add a solid border of `width` px on every side.
-    Border {
-        /// Border width.
-        width: u32,
-        /// Colour.
-        color: [u8; 4],
-    },
-    /// Flatten transparency onto a background colour.
-    Flatten {
-        /// Background.
-        background: [u8; 4],
-    },
-    /// Draw a layer on the current frame. The executor obtains the layer's pixels (fetch an
-    /// image, render text, make a solid block), plans the layer's own steps with
-    /// [`plan_step`] using this frame's size as base (`bw`, `bh`), and places it with
-    /// [`place_layer`].
-    Layer(Box<Layer>),
-}
-
 /// Sizes and hints a step is planned against.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StepInput {
@@ -241,63 +145,6 @@ pub struct StepPlan {
     pub output: (u32, u32),
     /// True when the output is known to be fully opaque (see [`PlanOp::opaque_after`]).
     pub opaque: bool,
-}
-
-impl PlanOp {
-    /// Output size of this op for an input of `input` size (saturating; limits are checked by
-    /// the planner). Rotation by a non-right angle gives the rotated bounding box, each side
-    /// rounded to the nearest pixel and at least 1 — the formula of the rotate kernel.
-    pub fn output_size(&self, input: (u32, u32)) -> (u32, u32) {
-        match self {
-            PlanOp::Resize { width, height, .. }
-            | PlanOp::Crop { width, height, .. }
-            | PlanOp::Pad { width, height, .. } => (*width, *height),
-            PlanOp::Rotate { degrees, .. } => rotated_size(input, *degrees),
-            PlanOp::Border { width, .. } => {
-                let grow = |v: u32| v.saturating_add(width.saturating_mul(2));
-                (grow(input.0), grow(input.1))
-            }
-            PlanOp::Flip { .. }
-            | PlanOp::Blur { .. }
-            | PlanOp::Sharpen { .. }
-            | PlanOp::Grayscale
-            | PlanOp::Contrast
-            | PlanOp::Opacity { .. }
-            | PlanOp::RoundCorners { .. }
-            | PlanOp::Flatten { .. }
-            | PlanOp::Layer(_) => input,
-        }
-    }
-
-    /// Whether the frame is fully opaque after this op, given whether it was before.
-    pub fn opaque_after(&self, before: bool) -> bool {
-        let solid = |c: &[u8; 4]| c[3] == 255;
-        match self {
-            PlanOp::Pad { fill: Fill::Color(c), .. } => before && solid(c),
-            PlanOp::Rotate { degrees, fill } => before && (degrees.rem_euclid(90.0) == 0.0 || solid(fill)),
-            PlanOp::RoundCorners { fill, .. } => before && fill.as_ref().is_some_and(solid),
-            PlanOp::Opacity { opacity, background } => match background {
-                Some(bg) => solid(bg),
-                None => before && *opacity >= 1.0,
-            },
-            PlanOp::Border { color, .. } => before && solid(color),
-            PlanOp::Flatten { background } => solid(background) || before,
-            _ => before,
-        }
-    }
-}
-
-/// Bounding box of a `w` × `h` frame rotated by `degrees`: exact for right angles.
-fn rotated_size((w, h): (u32, u32), degrees: f64) -> (u32, u32) {
-    let d = degrees.rem_euclid(360.0);
-    if d % 90.0 == 0.0 {
-        return if d == 90.0 || d == 270.0 { (h, w) } else { (w, h) };
-    }
-    let t = d.to_radians();
-    let (fw, fh) = (f64::from(w), f64::from(h));
-    let bw = (fw * t.cos()).abs() + (fh * t.sin()).abs();
-    let bh = (fw * t.sin()).abs() + (fh * t.cos()).abs();
-    (layout::saturate(bw.round().max(1.0)), layout::saturate(bh.round().max(1.0)))
 }
 
 /// Plan one step. Sizes are resolved, checked against `limits` (0 or over the limit ⇒

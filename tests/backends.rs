@@ -230,6 +230,39 @@ fn every_op_case() -> Vec<Case> {
             3,
             55.0,
         ),
+        // e-shadow: the same mask, the same Gaussian weights, the same composite. The CPU
+        // rounds the mask's alpha to u8 before blurring and the blurred mask again after it;
+        // the GPU keeps f32 throughout: ≤ 2 levels, a few more only under tiny alpha. (On the
+        // opaque photo the shadow is hidden: both must return the photo.) Measured on
+        // lavapipe: max 1 level, 60 dB.
+        op("shadow", vec![PlanOp::Shadow { sigma: 6.0, opacity: 0.4, dx: 25, dy: -12 }], 1, 4, 50.0),
+        op("shadow_hard", vec![PlanOp::Shadow { sigma: 0.0, opacity: 1.0, dx: -40, dy: 30 }], 1, 3, 50.0),
+        // e-gradient: one f32 blend per pixel on both sides (0..255 scale on the CPU, 0..1 on
+        // the GPU): ≤ 1 level after rounding, a few under tiny alpha.
+        op(
+            "gradient",
+            vec![PlanOp::Gradient { degrees: 30.0, from: [250, 20, 20, 200], to: [0, 0, 0, 0], stop: 500.0 }],
+            1,
+            3,
+            55.0,
+        ),
+        op(
+            "gradient_default",
+            vec![PlanOp::Gradient { degrees: 180.0, from: [255, 255, 255, 255], to: [0, 0, 0, 0], stop: 400.0 }],
+            1,
+            3,
+            55.0,
+        ),
+        // e-distort: bilinear sampling written identically on both sides (as for rotate_*);
+        // the perspective's f32 matrix product and divide, and the arc's atan2 / sqrt (the
+        // GPU's may differ from Rust's by an ulp or two), can move a sample position by a
+        // hair and so pick a slightly different blend on sharp edges: a few levels on edge
+        // pixels. Measured on lavapipe: max 1 level, ≥ 81 dB; allowed 2 (4 under alpha) and
+        // 55 dB, so a GPU with a coarser atan2 still passes but a wrong mapping does not.
+        op("perspective", vec![PlanOp::Perspective { corners: [40, 10, 600, 40, 560, 390, -10, 360] }], 2, 4, 55.0),
+        op("perspective_identity", vec![PlanOp::Perspective { corners: [0, 0, 640, 0, 640, 400, 0, 400] }], 1, 3, 60.0),
+        op("arc", vec![PlanOp::Arc { degrees: 120.0 }], 2, 4, 55.0),
+        op("arc_smile", vec![PlanOp::Arc { degrees: -200.0 }], 2, 4, 55.0),
     ]
 }
 

@@ -176,6 +176,9 @@ fn jobs_survive_the_wire_unchanged() {
         "/tr:l-image,i-a.png,lm-cutout,l-end,l-image,i-ik_canvas,w-9,h-9,lm-displace,lx-N3,lxc-4,l-end/a.jpg",
         // Zero is a position or a padding, not a size: it must cross the wire too.
         "/tr:cm-extract,w-50,h-50,x-0,y-0:l-image,i-logo.png,lx-0,ly-0,l-end,l-text,i-a,pa-0,l-end/a.jpg",
+        // The effects with their own option grammar, defaults and negatives included.
+        "/tr:e-shadow,e-shadow-bl-0_st-100_x-N100_y-N5,e-gradient,e-gradient-ld-45_from-red_to-00FF0040_sp-0.25/a.png",
+        "/tr:e-gradient-sp-300,e-distort-p-N20_0_300_N5_280_200_0_210,e-distort-a-N90.5/a.png",
     ] {
         let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
         let full = query.map_or(path.to_string(), |q| format!("{path}?{q}"));

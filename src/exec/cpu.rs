@@ -165,6 +165,16 @@ pub fn run_op(op: &PlanOp, frame: Frame, ctx: &RunContext<'_>) -> Result<Frame> 
             kernels::composite::flatten(&mut f, *background);
             f
         }
+        PlanOp::Shadow { sigma, opacity, dx, dy } => {
+            kernels::shadow::drop_shadow(limits, &frame, *sigma, *opacity, *dx, *dy)?
+        }
+        PlanOp::Gradient { degrees, from, to, stop } => {
+            let mut f = frame;
+            kernels::gradient::gradient(&mut f, *degrees, *from, *to, *stop);
+            f
+        }
+        PlanOp::Perspective { corners } => kernels::perspective::perspective(limits, &frame, corners)?,
+        PlanOp::Arc { degrees } => kernels::arc::arc(limits, &frame, *degrees)?,
         PlanOp::Layer(layer) => {
             let parent = (frame.width, frame.height);
             // `lfo-face` needs pixels, so it is resolved here rather than in `place_layer`:

@@ -266,6 +266,10 @@ fn encode_op(chain: &mut Chain<'_>, op: &PlanOp, ctx: &RunContext<'_>) -> Result
         }
         PlanOp::Border { width, color } => kernels::border::encode(chain, *width, *color),
         PlanOp::Flatten { background } => kernels::flatten::encode(chain, *background),
+        PlanOp::Shadow { sigma, opacity, dx, dy } => kernels::shadow::encode(chain, *sigma, *opacity, *dx, *dy),
+        PlanOp::Gradient { degrees, from, to, stop } => kernels::gradient::encode(chain, *degrees, *from, *to, *stop),
+        PlanOp::Perspective { corners } => kernels::perspective::encode(chain, corners),
+        PlanOp::Arc { degrees } => kernels::arc::encode(chain, *degrees),
         PlanOp::Layer(layer) => {
             let parent = (chain.width, chain.height);
             let pixels = ctx.executor.render_layer(layer, parent, ctx)?;

@@ -16,13 +16,12 @@
 //!   `l-text,…,l-end`; text and paths percent-encoded (every byte outside `A-Z a-z 0-9 - . _ ~`),
 //!   folders in paths as `@@`.
 
+mod effect;
 mod layer;
 
 use std::fmt::Write as _;
 
-use super::{
-    AspectRatio, Background, Color, Dim, Dpr, Effect, Focus, Job, Output, Radius, Rotation, Step, TimeValue, Trim,
-};
+use super::{AspectRatio, Background, Color, Dim, Dpr, Focus, Job, Output, Radius, Rotation, Step, TimeValue, Trim};
 
 /// Render `job` as a request path: `/tr:<chain>/<source>` (just the source when there is no
 /// transformation), with `/ik-thumbnail.jpg` appended for video thumbnails. The backend
@@ -114,7 +113,7 @@ fn step(s: &Step) -> String {
         kv("bl", b.to_string());
     }
     for e in &s.effects {
-        kv("e", effect(e));
+        kv("e", effect::effect(e));
     }
     if let Some(r) = s.radius {
         kv("r", radius(r));
@@ -188,18 +187,6 @@ fn trim(t: Trim) -> String {
         Trim::Default => "true".into(),
         Trim::Threshold(n) => n.to_string(),
         Trim::Off => "false".into(),
-    }
-}
-
-fn effect(e: &Effect) -> String {
-    match e {
-        Effect::Grayscale => "grayscale".into(),
-        Effect::Contrast => "contrast".into(),
-        Effect::Sharpen(None) => "sharpen".into(),
-        Effect::Sharpen(Some(n)) => format!("sharpen-{n}"),
-        Effect::UnsharpMask { radius, sigma, amount, threshold } => {
-            format!("usm-{radius}-{sigma}-{amount}-{threshold}")
-        }
     }
 }
 

@@ -2,7 +2,16 @@
 //! background and colours.
 //!
 //! Owns: [`Trim`], [`Rotation`], [`Flip`], [`Effect`], [`Radius`], [`Border`],
-//! [`Background`], [`Color`]. Pure; imports `job::geometry` only.
+//! [`Background`], [`Color`]; the parameter families of `e-shadow`, `e-gradient` and
+//! `e-distort` live in one child file each. Pure; imports `job::geometry` and `error` only.
+
+mod distort;
+mod gradient;
+mod shadow;
+
+pub use distort::{Distort, MAX_DISTORT_COORD};
+pub use gradient::{Gradient, StopPoint};
+pub use shadow::Shadow;
 
 use super::geometry::Dim;
 
@@ -55,6 +64,12 @@ pub enum Effect {
         /// Threshold (fraction of the range).
         threshold: f64,
     },
+    /// `e-shadow[-bl-…_st-…_x-…_y-…]`: a shadow under the non-transparent pixels.
+    Shadow(Shadow),
+    /// `e-gradient[-ld-…_from-…_to-…_sp-…]`: a linear gradient drawn over the image.
+    Gradient(Gradient),
+    /// `e-distort-p-…` (perspective) or `e-distort-a-…` (arc).
+    Distort(Distort),
 }
 
 /// Rounded corners (`r`).

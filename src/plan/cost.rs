@@ -179,7 +179,17 @@ fn op_cost(op: &PlanOp, input: (u32, u32), hints: Hints, limits: &Limits) -> (u6
         PlanOp::Sharpen { sigma, .. } => {
             (n.saturating_mul(2 * gaussian_taps(*sigma) + 1), frames.saturating_add(n * 12))
         }
-        PlanOp::Rotate { .. } => (out.saturating_mul(4).max(n), frames),
+        // Bilinear resampling: four taps per output pixel, like a rotation.
+        PlanOp::Rotate { .. } | PlanOp::Perspective { .. } | PlanOp::Arc { .. } => {
+            (out.saturating_mul(4).max(n), frames)
+        }
+        // Mask (one pass), the blur's two passes, the composite; the mask frame and the
+        // blur's u16 plane (8 bytes a pixel) are held with the input and output.
+        PlanOp::Shadow { sigma, .. } => {
+            (n.saturating_mul(2 * gaussian_taps(*sigma) + 2), frames.saturating_add(n.saturating_mul(12)))
+        }
+        // One blend per pixel.
+        PlanOp::Gradient { .. } => (n, frames),
         PlanOp::Contrast => (n.saturating_mul(2), frames),
         PlanOp::Pad { fill: super::Fill::Blurred { sigma, .. }, .. } => {
             (out.saturating_mul(2 * gaussian_taps(*sigma)).saturating_add(n), frames.saturating_add(out * 12))

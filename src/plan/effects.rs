@@ -15,9 +15,11 @@
 //!   800×600 ⇒ σ 4); `auto` ⇒ σ = max(W, H) / 40; capped at 100. Brightness passes through.
 //! * `rt` and `r` corners are filled with the `bg` colour when one is given, else left
 //!   transparent; an opaque output format flattens them onto black, the default `bg`.
+//! * `e-shadow`, `e-gradient`, `e-distort`: see `fx`.
 //! * `bg-dominant` is resolved by the executor only for padding; elsewhere (rotation and
 //!   corner fill, flattening) it behaves as if no `bg` were given.
 
+use super::fx;
 use super::layout::{dim_text, px, resolve, Builder};
 use super::{Corners, Fill, PlanOp};
 use crate::error::Result;
@@ -74,6 +76,12 @@ pub(super) fn apply(step: &Step, b: &mut Builder<'_>) -> Result<()> {
                 let sigma = if sigma > 0.0 { sigma } else { radius / 2.0 };
                 ("e-usm", PlanOp::Sharpen { sigma: f32s(sigma), amount: f32s(amount), threshold: f32s(threshold) })
             }
+            Effect::Shadow(ref s) => match fx::shadow(s, b.size, b.opaque) {
+                Some(op) => ("e-shadow", op),
+                None => continue,
+            },
+            Effect::Gradient(ref g) => ("e-gradient", fx::gradient(g, b.size)),
+            Effect::Distort(ref d) => ("e-distort", fx::distort(d)),
         };
         b.push(key, op)?;
     }

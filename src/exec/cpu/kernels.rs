@@ -29,6 +29,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::limits::{try_alloc, Limits};
 use crate::media::Frame;
 
+pub mod arc;
 pub mod blend;
 pub mod blur;
 pub mod blurred_background;
@@ -37,10 +38,13 @@ pub mod color_matrix;
 pub mod composite;
 pub mod dominant;
 pub mod flip;
+pub mod gradient;
 pub mod palette_gradient;
+pub mod perspective;
 pub mod resize;
 pub mod rotate;
 pub mod round_corners;
+pub mod shadow;
 pub mod sharpen;
 pub mod trim;
 
@@ -101,6 +105,43 @@ pub fn unpremultiply_px(p: [f32; 4]) -> [u8; 4] {
     // Divide by the unrounded alpha so that a constant colour survives a filter exactly.
     let k = 255.0 / p[3];
     [clamp_u8(p[0] * k), clamp_u8(p[1] * k), clamp_u8(p[2] * k), a]
+}
+
+/// Bilinear sample of `src` at (`sx`, `sy`) in texel space (texel centres at whole numbers),
+/// premultiplied `f32` on a 0..=255 scale; texels outside the frame are transparent, which
+/// gives resampled shapes a ~1 px anti-aliased edge. The expression of `rotate_px`, written
+/// the same way in `perspective.wgsl` and `arc.wgsl` (their `texel` + `sample`); NaN or far
+/// coordinates are transparent.
+#[inline]
+pub fn sample_bilinear(src: &Frame, sx: f32, sy: f32) -> [f32; 4] {
+    let (w, h) = (i64::from(src.width), i64::from(src.height));
+    let (fx0, fy0) = (sx.floor(), sy.floor());
+    if !(fx0 >= -2.0 && fy0 >= -2.0) || fx0 > w as f32 + 1.0 || fy0 > h as f32 + 1.0 {
+        return [0.0; 4];
+    }
+    let (fx, fy) = (sx - fx0, sy - fy0);
+    #[expect(clippy::cast_possible_truncation, reason = "checked to lie within -2..=size+1 above")]
+    let (x0, y0) = (fx0 as i64, fy0 as i64);
+    let texel = |x: i64, y: i64| {
+        if (0..w).contains(&x) && (0..h).contains(&y) {
+            premultiply_px(src.pixel(u32::try_from(x).unwrap_or(0), u32::try_from(y).unwrap_or(0)))
+        } else {
+            [0.0; 4]
+        }
+    };
+    let taps = [
+        (texel(x0, y0), (1.0 - fx) * (1.0 - fy)),
+        (texel(x0 + 1, y0), fx * (1.0 - fy)),
+        (texel(x0, y0 + 1), (1.0 - fx) * fy),
+        (texel(x0 + 1, y0 + 1), fx * fy),
+    ];
+    let mut acc = [0.0f32; 4];
+    for (t, wt) in taps {
+        for (a, v) in acc.iter_mut().zip(t) {
+            *a += wt * v;
+        }
+    }
+    acc
 }
 
 /// Premultiply a row of straight RGBA8 into `f32` (0..=255 scale); `dst.len() == src.len()`.

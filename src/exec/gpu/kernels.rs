@@ -4,6 +4,7 @@
 //! Owns: [`Kernel`], the generated constants (`RESIZE_H`, `ALL`, …) and the small helpers
 //! the dispatchers share ([`premultiplied`], [`clamp_offset`]).
 
+pub mod arc;
 pub mod blend;
 pub mod blur;
 pub mod border;
@@ -12,10 +13,13 @@ pub mod composite;
 pub mod crop;
 pub mod flatten;
 pub mod flip;
+pub mod gradient;
 pub mod pad;
+pub mod perspective;
 pub mod resize;
 pub mod rotate;
 pub mod round_corners;
+pub mod shadow;
 pub mod sharpen;
 
 /// A straight-alpha RGBA8 colour as a device pixel: premultiplied, 0..1.

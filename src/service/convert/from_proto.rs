@@ -4,8 +4,9 @@
 use super::{bad, CROPS, FOCI, FORMATS, LAYER_MODES};
 use crate::error::{Error, Result};
 use crate::job::{
-    AspectRatio, Background, Border, Color, Dim, Dpr, Effect, Expr, Flip, Focus, Job, Layer, LayerKind, LayerPosition,
-    Output, Radius, Resize, Rotation, Step, TextAlign, TextStyle, TimeValue, Trim, VideoParams,
+    AspectRatio, Background, Border, Color, Dim, Distort, Dpr, Effect, Expr, Flip, Focus, Gradient, Job, Layer,
+    LayerKind, LayerPosition, Output, Radius, Resize, Rotation, Shadow, Step, StopPoint, TextAlign, TextStyle,
+    TimeValue, Trim, VideoParams,
 };
 use crate::service::proto as pb;
 
@@ -124,6 +125,42 @@ fn effect(e: &pb::Effect) -> Result<Effect> {
         Some(Kind::Sharpen(s)) => Ok(Effect::Sharpen(s.strength)),
         Some(Kind::UnsharpMask(u)) => {
             Ok(Effect::UnsharpMask { radius: u.radius, sigma: u.sigma, amount: u.amount, threshold: u.threshold })
+        }
+        Some(Kind::Shadow(s)) => {
+            let small = |f: &str, v: i32| i8::try_from(v).map_err(|_| bad(f, v));
+            let s = Shadow {
+                blur: u8_field("e-shadow-bl", s.blur)?,
+                saturation: u8_field("e-shadow-st", s.saturation)?,
+                x: small("e-shadow-x", s.x)?,
+                y: small("e-shadow-y", s.y)?,
+            };
+            s.validate()?;
+            Ok(Effect::Shadow(s))
+        }
+        Some(Kind::Gradient(g)) => {
+            use pb::gradient::Stop;
+            let c = |f: &str, c: &Option<pb::Color>| c.as_ref().map(|c| color(f, c)).ok_or_else(|| bad(f, "missing"));
+            let g = Gradient {
+                direction: u16::try_from(g.direction).map_err(|_| bad("e-gradient-ld", g.direction))?,
+                from: c("e-gradient-from", &g.from)??,
+                to: c("e-gradient-to", &g.to)??,
+                stop: match g.stop {
+                    Some(Stop::StopFraction(f)) => StopPoint::Fraction(f),
+                    Some(Stop::StopPx(p)) => StopPoint::Px(p),
+                    None => return Err(bad("e-gradient-sp", "missing")),
+                },
+            };
+            g.validate()?;
+            Ok(Effect::Gradient(g))
+        }
+        Some(Kind::Distort(d)) => {
+            let d = match <[i32; 8]>::try_from(d.perspective.as_slice()) {
+                Ok(c) => Distort::Perspective(c),
+                Err(_) if d.perspective.is_empty() => Distort::Arc(d.arc_degrees),
+                Err(_) => return Err(bad("e-distort-p", format!("{:?}", d.perspective))),
+            };
+            d.validate()?;
+            Ok(Effect::Distort(d))
         }
         None => Err(bad("e", "empty")),
     }

@@ -2,8 +2,8 @@
 
 use super::{CROPS, FOCI, FORMATS, LAYER_MODES};
 use crate::job::{
-    AspectRatio, Background, Color, Dim, Dpr, Effect, Focus, Job, Layer, LayerKind, Radius, Resize, Rotation, Step,
-    TextAlign, TextStyle, TimeValue, Trim, VideoParams,
+    AspectRatio, Background, Color, Dim, Distort, Dpr, Effect, Focus, Job, Layer, LayerKind, Radius, Resize, Rotation,
+    Step, StopPoint, TextAlign, TextStyle, TimeValue, Trim, VideoParams,
 };
 use crate::service::proto as pb;
 
@@ -93,6 +93,25 @@ fn effect_pb(e: &Effect) -> pb::Effect {
             amount: *amount,
             threshold: *threshold,
         }),
+        Effect::Shadow(s) => Kind::Shadow(pb::Shadow {
+            blur: u32::from(s.blur),
+            saturation: u32::from(s.saturation),
+            x: i32::from(s.x),
+            y: i32::from(s.y),
+        }),
+        Effect::Gradient(g) => Kind::Gradient(pb::Gradient {
+            direction: u32::from(g.direction),
+            from: Some(color_pb(&g.from)),
+            to: Some(color_pb(&g.to)),
+            stop: Some(match g.stop {
+                StopPoint::Fraction(f) => pb::gradient::Stop::StopFraction(f),
+                StopPoint::Px(p) => pb::gradient::Stop::StopPx(p),
+            }),
+        }),
+        Effect::Distort(Distort::Perspective(c)) => {
+            Kind::Distort(pb::Distort { perspective: c.to_vec(), arc_degrees: 0.0 })
+        }
+        Effect::Distort(Distort::Arc(d)) => Kind::Distort(pb::Distort { perspective: Vec::new(), arc_degrees: *d }),
     };
     pb::Effect { kind: Some(k) }
 }

@@ -8,13 +8,19 @@
 //! bl-10        e-grayscale  e-contrast  e-sharpen  e-sharpen-10  e-usm-2-2-0.8-0.024
 //! t-true  t-20  t-false     r-20  r-max  r-10_20_30_40  r-10_max_20_30  rt-90  rt-N40  rt-auto
 //! fl-h  fl-v  fl-h_v        o-50
+//! e-shadow-bl-15_st-40_x-10_y-N5   e-gradient-ld-top_from-00000000_to-000000_sp-0.8
+//! e-distort-p-10_10_290_10_290_190_10_190   e-distort-a-N90
 //! ```
-//! `r-10_max_20_30`: `max` for any corner. `e-shadow`, `e-gradient`, `e-distort` are
-//! recognised and refused as unsupported by this engine; the generative effects
-//! (`generative`) as needing a model.
+//! `r-10_max_20_30`: `max` for any corner. The options of `e-shadow`, `e-gradient` and
+//! `e-distort` are parsed by one child file each (the `_`-joined `key-value` list is split
+//! by [`options`]); the generative effects (`generative`) are refused as needing a model.
+
+mod distort;
+mod gradient;
+mod shadow;
 
 use super::number::{decimal, integer, signed};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::job::{Effect, Flip, Radius, Rotation, Step, Trim};
 
 /// Apply one appearance parameter to `step`. Returns `Ok(false)` when `key` is not one.
@@ -62,14 +68,38 @@ fn effect(value: &str) -> Result<Effect> {
             Ok(Effect::UnsharpMask { radius, sigma, amount, threshold })
         }
         (g, _) if super::generative::GENERATIVE_EFFECTS.contains(&g) => Err(super::generative::refuse(&key, value)),
-        ("shadow" | "gradient" | "distort", _) => {
-            Err(Error::new(ErrorKind::Unsupported, format!("effect '{key}' is not supported"))
-                .with_param(key.clone(), value))
-        }
+        ("shadow", a) => shadow::shadow(a).map(Effect::Shadow),
+        ("gradient", a) => gradient::gradient(a).map(Effect::Gradient),
+        ("distort", a) => distort::distort(a).map(Effect::Distort),
         ("grayscale" | "contrast", Some(a)) => Err(Error::invalid(key, a, "this effect takes no value")),
         ("usm", None) => Err(Error::invalid(key, "", "expected radius-sigma-amount-threshold")),
         _ => Err(Error::invalid("e", value, "unknown effect")),
     }
+}
+
+/// The `_`-joined `key-value` options of an effect (`bl-15_st-40`), in order. A part
+/// without `-` continues the previous value, so values may contain `_` (`ld-top_right`,
+/// `p-10_20_…`). An empty list for `None`. A part before any key, an empty key or value, or
+/// a key given twice is an error naming `effect` (or `effect-key` for the repeat).
+fn options<'a>(effect: &str, args: Option<&'a str>) -> Result<Vec<(&'a str, String)>> {
+    let Some(args) = args else { return Ok(Vec::new()) };
+    let mut out: Vec<(&'a str, String)> = Vec::new();
+    for part in args.split('_') {
+        match (part.split_once('-'), out.last_mut()) {
+            (Some((k, v)), _) if !k.is_empty() && !v.is_empty() => {
+                if out.iter().any(|(seen, _)| *seen == k) {
+                    return Err(Error::invalid(format!("{effect}-{k}"), v, "given twice"));
+                }
+                out.push((k, v.to_owned()));
+            }
+            (None, Some((_, v))) if !part.is_empty() => {
+                v.push('_');
+                v.push_str(part);
+            }
+            _ => return Err(Error::invalid(effect, args, "expected key-value options joined by _")),
+        }
+    }
+    Ok(out)
 }
 
 /// `t-true`, `t-false`, `t-<1..99>`.
@@ -191,7 +221,9 @@ mod tests {
             ("e", "sharpen-101", "e-sharpen"),
             ("e", "usm-1-2-3", "e-usm"),
             ("e", "usm-0-0-1-0", "e-usm"),
-            ("e", "shadow", "e-shadow"),
+            ("e", "shadow-bl-16", "e-shadow-bl"),
+            ("e", "gradient-ld-400", "e-gradient-ld"),
+            ("e", "distort", "e-distort"),
             ("t", "100", "t"),
             ("t", "0", "t"),
             ("r", "0", "r"),
@@ -204,6 +236,7 @@ mod tests {
             let e = one(k, v).unwrap_err();
             assert_eq!(e.key(), Some(key), "{k}-{v}");
         }
-        assert_eq!(one("e", "gradient").unwrap_err().kind(), ErrorKind::Unsupported);
+        let e = one("e", "gradient-sp-ih_div_2").unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Unsupported);
     }
 }

@@ -174,6 +174,8 @@ fn corpus_round_trips() {
         "so-idu_mul_0.1,eo-10.555,ac-aac,vc-h264,f-mp4,q-50,pr-true,lo-false,md-true,cp-true,di-@@x@@y%20z.jpg",
         "w-auto,ar-iar_div_2,c-at_max_enlarge,rt-N45.5,e-contrast,bl-7",
         "fo-face,z-1.5,w-100,h-100",
+        "e-shadow-bl-15_st-40_x-10_y-N5,e-gradient-ld-top_right_from-FF000040_to-00FF0040_sp-0.9",
+        "e-distort-p-N20_0_300_N5_280_200_0_210,e-gradient-sp-120_to-red,e-shadow,e-distort-a-N90.5",
     ];
     for tr in more {
         round_trip(tr, &ParseOptions::none());
@@ -197,6 +199,9 @@ fn equal_meanings_give_equal_strings() {
         ("so-10.555,du-3,eo-20", "so-10.56,eo-20"),
         ("rt-360,w-5,dpr-1", "w-5"),
         ("e-grayscale,l-text,i-Hi,ia-center,l-end", "e-grayscale,l-text,ie-SGk,l-end"),
+        ("e-shadow-y-2_x-2_bl-10", "e-shadow"),
+        ("e-gradient-ld-bottom_sp-1_from-white", "e-gradient-ld-180"),
+        ("e-gradient-ld-top_right", "e-gradient-ld-45"),
     ];
     for (a, b) in same {
         assert_eq!(canon(a), canon(b), "{a} vs {b}");
