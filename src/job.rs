@@ -10,7 +10,7 @@
 //! # Layout
 //! * `geometry` — sizes, expressions, crop strategies, focus.
 //! * `effect` — trim, rotate, flip, blur, sharpen, radius, border, background, colours.
-//! * `layer` — image, text and solid-colour layers with their positions.
+//! * `layer` — image, text, solid-colour, video and subtitle layers with their positions.
 //! * `output` — format, quality and delivery flags.
 //! * `video` — trimming windows for video sources.
 //! * `hints` — client hints for `w-auto`/`dpr-auto`, laddered against cache-busting.
@@ -26,7 +26,7 @@ pub mod video;
 pub use effect::{Background, Border, Color, Effect, Flip, Radius, Rotation, Trim};
 pub use geometry::{AspectRatio, BinOp, Crop, Dim, Dpr, Expr, ExprToken, Focus, Var};
 pub use hints::{Hints, JobHints};
-pub use layer::{Layer, LayerKind, LayerPosition, TextAlign, TextStyle};
+pub use layer::{Layer, LayerKind, LayerPosition, SubtitleStyle, TextAlign, TextStyle};
 pub use output::{Format, Output};
 pub use video::{TimeValue, VideoParams};
 

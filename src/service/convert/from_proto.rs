@@ -5,7 +5,7 @@ use super::{bad, CROPS, FOCI, FORMATS};
 use crate::error::{Error, Result};
 use crate::job::{
     AspectRatio, Background, Border, Color, Dim, Dpr, Effect, Expr, Flip, Focus, Job, Layer, LayerKind, LayerPosition,
-    Output, Radius, Resize, Rotation, Step, TextAlign, TextStyle, TimeValue, Trim, VideoParams,
+    Output, Radius, Resize, Rotation, Step, SubtitleStyle, TextAlign, TextStyle, TimeValue, Trim, VideoParams,
 };
 use crate::service::proto as pb;
 
@@ -163,6 +163,11 @@ fn layer(l: &pb::Layer, depth: u32) -> Result<Layer> {
             style: t.style.as_ref().map(text_style).transpose()?.unwrap_or_default(),
         },
         Some(Kind::Solid(_)) => LayerKind::Solid,
+        Some(Kind::VideoPath(p)) => LayerKind::Video { path: p.clone() },
+        Some(Kind::Subtitles(s)) => LayerKind::Subtitles {
+            path: s.path.clone(),
+            style: s.style.as_ref().map(subtitle_style).transpose()?.unwrap_or_default(),
+        },
         None => return Err(bad("l", "empty")),
     };
     let p = l.position.clone().unwrap_or_default();
@@ -178,7 +183,33 @@ fn layer(l: &pb::Layer, depth: u32) -> Result<Layer> {
             x_negative: p.x_negative,
             y_negative: p.y_negative,
             anchor: p.anchor.as_ref().map(|f| focus("lap", f)).transpose()?,
+            start: p.start.as_ref().map(|t| time("lso", t)).transpose()?,
+            end: p.end.as_ref().map(|t| time("leo", t)).transpose()?,
+            duration: p.duration.as_ref().map(|t| time("ldu", t)).transpose()?,
         },
+    })
+}
+
+fn subtitle_style(s: &pb::SubtitleStyle) -> Result<SubtitleStyle> {
+    let outline = match (s.outline_width, &s.outline_color) {
+        (Some(w), Some(c)) => Some((w, color("fol", c)?)),
+        (None, None) => None,
+        _ => return Err(bad("fol", "needs both width and colour")),
+    };
+    let shadow = match (&s.shadow_color, s.shadow_depth) {
+        (Some(c), Some(d)) => Some((color("fsh", c)?, d)),
+        (None, None) => None,
+        _ => return Err(bad("fsh", "needs both colour and depth")),
+    };
+    Ok(SubtitleStyle {
+        size: s.size,
+        font: s.font.clone(),
+        color: s.color.as_ref().map(|c| color("co", c)).transpose()?,
+        background: s.background.as_ref().map(|c| color("bg", c)).transpose()?,
+        bold: s.bold,
+        italic: s.italic,
+        outline,
+        shadow,
     })
 }
 
