@@ -20,7 +20,7 @@
 //!
 //! # Layout
 //! `chain` (steps, layers, named transformations, dispatch) · `number` · `size` · `effect` ·
-//! `color` · `background` · `border` · `output` · `layer` · `legacy` · `video`.
+//! `color` · `background` · `border` · `output` · `layer` · `subtitle` · `legacy` · `video`.
 
 mod background;
 mod border;
@@ -33,6 +33,7 @@ mod legacy;
 mod number;
 mod output;
 mod size;
+mod subtitle;
 mod video;
 
 pub use color::css_named_color;

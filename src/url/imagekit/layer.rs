@@ -1,5 +1,6 @@
 //! Layer parameters (spec §7.1–§7.3): input `i`/`ie`, position `lx ly lxc lyc lfo lap`,
-//! text typography `fs ff co ia w pa al tg bg r lh`, and building the finished [`Layer`].
+//! timing over a video base `lso leo ldu`, text typography `fs ff co ia w pa al tg bg r lh`,
+//! and building the finished [`Layer`]; subtitles styling is in `subtitle`.
 //!
 //! Owns: [`LayerInfo`] (what a `l-<type> … l-end` span says about the layer as a whole) and
 //! the layer-only keys. May import `job`, `error`, percent-encoding, base64.
@@ -9,7 +10,13 @@
 //! l-image,i-path@@to@@logo.png,w-100,lx-N20,ly-10,l-end      l-image,i-ik_canvas,bg-red,w-10,h-10,l-end
 //! l-text,i-Hello%20World,fs-45,ff-Roboto,co-FFFFFF,tg-b_i,pa-10_20,lfo-bottom,l-end
 //! l-text,ie-aGVsbG8%3D,l-end
+//! l-video,i-clips@@logo.mp4,w-bw_mul_0.25,lfo-top_right,lso-1,ldu-2,so-0.5,l-end
+//! l-subtitles,i-subs@@en.srt,co-yellow,fs-24,l-end
 //! ```
+//! A video layer takes `lso leo ldu` (when it shows, in the base's delivered time; `leo` wins
+//! over `ldu`, spec §7.2) and its own trim `so eo du` (the SDK: "all other video
+//! transformations are supported" inside a video overlay). A subtitles layer takes only its
+//! input and styling: libass places the lines at the bottom centre and the file times them.
 //! Image layers trim by default (spec §7.3): the parser writes `t-true` into the layer's first
 //! step unless `t-…` was given, so the job states it explicitly. In a text layer, `w`, `bg`
 //! and `r` of the first step style the text box; later steps are ordinary image steps.
@@ -20,17 +27,23 @@ use base64::{alphabet, Engine};
 
 use super::chain::StepState;
 use super::number::{decimal, decode_text, dim, dim_list, integer, rewrap, DimRules};
-use super::{color, effect, size};
+use super::{color, effect, size, subtitle, video};
 use crate::error::{Error, ErrorKind, Result};
-use crate::job::{Background, Color, Focus, Layer, LayerKind, LayerPosition, Step, TextAlign, TextStyle, Trim};
+use crate::job::{
+    Background, Color, Focus, Layer, LayerKind, LayerPosition, Step, SubtitleStyle, TextAlign, TextStyle, Trim,
+};
 
-/// The two layer types this engine renders.
+/// The layer types this engine renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum LayerType {
     /// `l-image` (also solid colour blocks, `i-ik_canvas`).
     Image,
     /// `l-text`.
     Text,
+    /// `l-video` (video base only).
+    Video,
+    /// `l-subtitles` (video base only).
+    Subtitles,
 }
 
 /// Layer-wide parameters collected while the span's steps are parsed.
@@ -41,6 +54,7 @@ pub(super) struct LayerInfo {
     input_b64: Option<String>,
     position: LayerPosition,
     style: TextStyle,
+    subtitle: SubtitleStyle,
     alpha: Option<u8>,
     co_named: bool,
     bg_named: bool,
@@ -72,15 +86,25 @@ pub(super) fn is_layer_key(key: &str) -> bool {
             | "pa"
             | "tg"
             | "lh"
+            | "lso"
+            | "leo"
+            | "ldu"
+            | "fol"
+            | "fsh"
     )
 }
 
 /// Apply a layer-level parameter. Returns `Ok(false)` when `key` is an ordinary step key.
 pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState, first: bool) -> Result<bool> {
+    if info.ty == LayerType::Subtitles {
+        return match key {
+            "i" | "ie" => Ok(input(key, value, info)),
+            _ => subtitle::apply(key, value, &mut info.subtitle),
+        };
+    }
     let pos = &mut info.position;
     match key {
-        "i" => info.input = Some(value.to_owned()),
-        "ie" => info.input_b64 = Some(value.to_owned()),
+        "i" | "ie" => return Ok(input(key, value, info)),
         "lx" | "ly" => {
             let (neg, v) = value.strip_prefix('N').map_or((false, value), |v| (true, v));
             let d = dim(key, v, XY).map_err(|e| rewrap(e, key, value))?;
@@ -96,6 +120,29 @@ pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepS
         "lap" => pos.anchor = Some(size::focus(key, value, false)?),
         "al" => info.alpha = Some(u8::try_from(integer(key, value, 1, 9)?).unwrap_or(9)),
         _ if info.ty == LayerType::Text => return text(key, value, info, st, first),
+        _ if info.ty == LayerType::Video => return video_layer(key, value, info, st),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn input(key: &str, value: &str, info: &mut LayerInfo) -> bool {
+    if key == "i" {
+        info.input = Some(value.to_owned());
+    } else {
+        info.input_b64 = Some(value.to_owned());
+    }
+    true
+}
+
+/// Video-layer keys: timing on the base (`lso leo ldu`) and the layer's own trim (`so eo du`).
+fn video_layer(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState) -> Result<bool> {
+    let pos = &mut info.position;
+    match key {
+        "lso" => pos.start = Some(video::time(key, value)?),
+        "leo" => pos.end = Some(video::time(key, value)?),
+        "ldu" => pos.duration = Some(video::time(key, value)?),
+        "so" | "eo" | "du" => return video::apply(key, value, &mut st.step.video),
         _ => return Ok(false),
     }
     Ok(true)
@@ -177,6 +224,7 @@ impl LayerInfo {
             input_b64: None,
             position: LayerPosition::default(),
             style: TextStyle::default(),
+            subtitle: SubtitleStyle::default(),
             alpha: None,
             co_named: false,
             bg_named: false,
@@ -193,6 +241,8 @@ impl LayerInfo {
         match self.ty {
             LayerType::Image => "l-image",
             LayerType::Text => "l-text",
+            LayerType::Video => "l-video",
+            LayerType::Subtitles => "l-subtitles",
         }
     }
 
@@ -238,8 +288,30 @@ impl LayerInfo {
                     LayerKind::Image { path }
                 }
             }
+            LayerType::Video | LayerType::Subtitles => {
+                if let Some(al) = self.alpha {
+                    return Err(Error::invalid(
+                        "al",
+                        al.to_string(),
+                        "al only applies to text and solid-colour layers",
+                    ));
+                }
+                let key = if self.input_b64.is_some() { "ie" } else { "i" };
+                let raw = self.raw_input()?;
+                let path = super::media_path(key, &raw)?;
+                if self.ty == LayerType::Subtitles {
+                    subtitle::check_input(key, &raw, &path)?;
+                    LayerKind::Subtitles { path, style: self.subtitle.clone() }
+                } else {
+                    LayerKind::Video { path }
+                }
+            }
         };
         let p = &mut self.position;
+        if p.end.is_some() {
+            // `leo` wins over `ldu` (spec §7.2): keep only what takes effect.
+            p.duration = None;
+        }
         if (p.x.is_some() && p.xc.is_some()) || (p.y.is_some() && p.yc.is_some()) {
             return Err(Error::invalid("lxc", "", "lxc/lyc cannot be combined with lx/ly"));
         }
