@@ -20,7 +20,7 @@
 //!
 //! # Layout
 //! `chain` (steps, layers, named transformations, dispatch) · `number` · `size` · `effect` ·
-//! `color` · `background` · `border` · `output` · `layer` · `subtitle` · `legacy` · `video`.
+//! `color` · `background` · `border` · `output` · `layer` · `input` · `subtitle` · `legacy` · `video`.
 
 mod background;
 mod border;
@@ -28,6 +28,7 @@ mod chain;
 mod color;
 mod effect;
 mod generative;
+mod input;
 mod layer;
 mod legacy;
 mod number;

@@ -3,7 +3,7 @@
 //! and building the finished [`Layer`]; subtitles styling is in `subtitle`.
 //!
 //! Owns: [`LayerInfo`] (what a `l-<type> … l-end` span says about the layer as a whole) and
-//! the layer-only keys. May import `job`, `error`, percent-encoding, base64.
+//! the layer-only keys. May import `job`, `error`, percent-encoding.
 //!
 //! # Format
 //! ```text
@@ -21,11 +21,8 @@
 //! step unless `t-…` was given, so the job states it explicitly. In a text layer, `w`, `bg`
 //! and `r` of the first step style the text box; later steps are ordinary image steps.
 
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::{alphabet, Engine};
-
 use super::chain::StepState;
+use super::input::base64_text;
 use super::number::{decimal, decode_text, dim, dim_list, integer, rewrap, DimRules};
 use super::{color, effect, size, subtitle, video};
 use crate::error::{Error, ErrorKind, Result};
@@ -60,9 +57,8 @@ pub(super) struct LayerInfo {
     bg_named: bool,
 }
 
-/// Plain text longer than this is truncated; base64 input likewise (spec §7.1).
+/// Plain text longer than this is truncated (spec §7.1); base64 input: see `input`.
 const MAX_TEXT_CHARS: usize = 2000;
-const MAX_B64_CHARS: usize = 2500;
 
 const XY: DimRules = DimRules { fraction: false, auto: false, zero: true };
 const LEN: DimRules = DimRules { fraction: false, auto: false, zero: false };
@@ -347,27 +343,6 @@ impl LayerInfo {
     }
 }
 
-/// Decode `ie-`: percent-decoding, then URL-safe (or standard) base64, padding optional.
-fn base64_text(raw: &str) -> Result<String> {
-    let bad = |why: &str| Error::invalid("ie", raw, why);
-    let s = decode_text("ie", raw)?;
-    let truncated = s.len() > MAX_B64_CHARS;
-    let s = s.get(..MAX_B64_CHARS).unwrap_or(&s);
-    let cfg = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    let bytes = GeneralPurpose::new(&alphabet::URL_SAFE, cfg)
-        .decode(s)
-        .or_else(|_| GeneralPurpose::new(&alphabet::STANDARD, cfg).decode(s))
-        .map_err(|_| bad("not valid base64"))?;
-    match String::from_utf8(bytes) {
-        Ok(t) => Ok(t),
-        Err(e) if truncated => {
-            let n = e.utf8_error().valid_up_to();
-            Ok(String::from_utf8_lossy(&e.into_bytes()[..n]).into_owned())
-        }
-        Err(_) => Err(bad("base64 text is not UTF-8")),
-    }
-}
-
 /// `al` of a solid block: the colour's own alpha wins, a named colour ignores `al` (§7.3).
 fn solid_alpha(steps: &mut Vec<Step>, al: u8, bg_named: bool) {
     if steps.is_empty() {
@@ -385,17 +360,6 @@ fn solid_alpha(steps: &mut Vec<Step>, al: u8, bg_named: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_inputs() {
-        let table: &[(&str, &str)] = &[("aGVsbG8%3D", "hello"), ("aGVsbG8", "hello"), ("wqk", "©"), ("w6k_", "é?")];
-        for &(raw, want) in table {
-            assert_eq!(base64_text(raw).unwrap(), want, "{raw}");
-        }
-        for raw in ["!!!", "%FF", "_w"] {
-            assert_eq!(base64_text(raw).unwrap_err().key(), Some("ie"), "{raw}");
-        }
-    }
 
     #[test]
     fn fonts() {
