@@ -10,7 +10,7 @@
 //! # Layout
 //! * `geometry` — sizes, expressions, crop strategies, focus.
 //! * `effect` — trim, rotate, flip, blur, sharpen, radius, border, background, colours.
-//! * `layer` — image, text and solid-colour layers with their positions.
+//! * `layer` — image, text, solid-colour, video and subtitle layers with their positions.
 //! * `output` — format, quality and delivery flags.
 //! * `video` — trimming windows for video sources.
 //! * `hints` — client hints for `w-auto`/`dpr-auto`, laddered against cache-busting.
@@ -29,7 +29,7 @@ pub use effect::{
 };
 pub use geometry::{AspectRatio, BinOp, Crop, Dim, Dpr, Expr, ExprToken, Focus, Var};
 pub use hints::{Hints, JobHints};
-pub use layer::{Layer, LayerKind, LayerMode, LayerPosition, TextAlign, TextStyle};
+pub use layer::{Layer, LayerKind, LayerMode, LayerPosition, SubtitleStyle, TextAlign, TextStyle};
 pub use output::{Format, Output};
 pub use video::{TimeValue, VideoParams};
 

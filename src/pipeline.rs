@@ -140,6 +140,8 @@ impl LayerSource for OriginLayers {
 
 /// Run `input` end to end.
 pub async fn transform(app: &App, input: TransformInput) -> Result<TransformOutput> {
+    // An image output (thumbnails included) cannot carry a video or subtitles layer.
+    crate::job::layer::check_image_layers(&input.job.steps)?;
     // A still frame of a video: FFmpeg decodes it from the file, then the image steps run.
     #[cfg(feature = "video")]
     if input.job.thumbnail {

@@ -19,6 +19,9 @@
 //!   filter chain text it becomes.
 //! * `probe`: FFmpeg's stream facts → [`VideoInfo`], pure so it is tested from recorded values.
 //! * `blocking`: [`run_blocking`], the only file that touches tokio.
+//! * Layers (`l-video`, `l-subtitles`): `overlay` ([`OverlaySpec`] and the composing graph
+//!   text), `subtitle` (SRT/WebVTT → [`Cue`]s), `ass` (cues → the ASS script libass renders),
+//!   all pure; `layer_feed` (FFmpeg side) decodes a layer video and feeds the graph.
 //! * FFmpeg side (the only files importing ffmpeg-next):
 //!   * `source`: init, open and probe, keyframe-safe seek, time conversions.
 //!   * `cut`: one cut end to end, and the atomic temporary output.
@@ -27,6 +30,7 @@
 //!     filter, H.264/VP9); `audio`: its audio half (sample-accurate trim, resample, AAC/Opus).
 //!   * `thumbnail`: one decoded frame as RGBA.
 
+mod ass;
 mod audio;
 mod blocking;
 mod copy;
@@ -34,17 +38,24 @@ mod cut;
 mod encode;
 mod error;
 mod geometry;
+mod layer_feed;
+mod overlay;
 mod picture;
 mod probe;
 mod source;
+mod subtitle;
 mod thumbnail;
 mod window;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+pub use self::ass::SubtitleSpec;
 pub use self::blocking::run_blocking;
 pub use self::error::VideoError;
+pub(crate) use self::geometry::{filter_chain, plan_geometry};
+pub use self::overlay::OverlaySpec;
+pub use self::subtitle::{parse_subtitles, Cue, Span, MAX_SUBTITLE_BYTES};
 pub use self::window::resolve_window;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -177,6 +188,10 @@ pub struct CutSpec {
     pub audio: bool,
     /// False for `vc-none`: audio only.
     pub video: bool,
+    /// `l-video` layers drawn over the picture, in URL order.
+    pub overlays: Vec<OverlaySpec>,
+    /// `l-subtitles`: cues burned in over everything else.
+    pub subtitles: Option<SubtitleSpec>,
 }
 
 impl Default for CutSpec {
@@ -193,6 +208,8 @@ impl Default for CutSpec {
             rotate: 0,
             audio: true,
             video: true,
+            overlays: Vec::new(),
+            subtitles: None,
         }
     }
 }
@@ -220,7 +237,11 @@ impl CutSpec {
 
     /// True when the request changes pixels, so a stream copy cannot satisfy it.
     pub fn changes_pixels(&self) -> bool {
-        self.width.is_some() || self.height.is_some() || !self.rotate.is_multiple_of(360)
+        self.width.is_some()
+            || self.height.is_some()
+            || !self.rotate.is_multiple_of(360)
+            || !self.overlays.is_empty()
+            || self.subtitles.is_some()
     }
 }
 

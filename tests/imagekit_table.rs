@@ -3,7 +3,8 @@
 //! the real front end and daemon on 127.0.0.1 and must get what the row's status says, so the
 //! table cannot drift from the code.
 //!
-//! Statuses: `renders` (200 with an image, or a video for a video source), `400 unsupported`
+//! Statuses: `renders` (200 with an image, or a video for a video source, which is then probed
+//! with FFmpeg and must have a picture and a duration), `400 unsupported`
 //! (HTTP 400, code `unsupported`, the key named), `400 generative` (the same, with a message
 //! saying a generative model is needed), `400 invalid` (HTTP 400, code `invalid_argument`),
 //! `404` (the example names a missing file or transformation on purpose).
@@ -39,6 +40,22 @@ fn rows() -> Vec<Row> {
         .collect()
 }
 
+/// True when a video body probes as a video with a picture and a duration.
+#[cfg(feature = "video")]
+fn plays(body: &[u8], ctype: &str) -> bool {
+    use xformd::video::{FfmpegBackend, VideoBackend};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(if ctype.ends_with("webm") { "v.webm" } else { "v.mp4" });
+    std::fs::write(&path, body).unwrap();
+    let backend = FfmpegBackend::new(xformd::limits::Limits::default()).unwrap();
+    backend.probe(&path).is_ok_and(|i| i.width > 0 && i.height > 0 && i.duration_secs > 0.0)
+}
+
+#[cfg(not(feature = "video"))]
+fn plays(_: &[u8], _: &str) -> bool {
+    true
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_row_of_the_imagekit_table_does_what_it_says() {
     let rows = rows();
@@ -58,7 +75,10 @@ async fn every_row_of_the_imagekit_table_does_what_it_says() {
         let body = r.bytes().await.unwrap();
         let json = || serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
         let ok = match row.status.as_str() {
-            "renders" => status == StatusCode::OK && (ctype.starts_with("image/") || ctype.starts_with("video/")),
+            "renders" => {
+                status == StatusCode::OK
+                    && (ctype.starts_with("image/") || (ctype.starts_with("video/") && plays(&body, &ctype)))
+            }
             "400 unsupported" => status == StatusCode::BAD_REQUEST && json()["code"] == "unsupported",
             "400 generative" => {
                 let j = json();

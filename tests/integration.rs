@@ -70,6 +70,10 @@ mod cache;
 // WebM, cancellation when the client goes away (feature "video").
 #[cfg(feature = "video")]
 mod video_e2e;
+// `l-video` and `l-subtitles` over a video: pixels in and out of the layer's window and
+// place, subtitle colour, the base's duration and audio, and the 4xx of bad layers.
+#[cfg(feature = "video")]
+mod video_layers;
 // Pixel checks against libvips references (tests/fixtures/vips).
 mod references;
 

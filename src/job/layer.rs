@@ -1,10 +1,12 @@
-//! Layers (`l-image`, `l-text`, solid colour) and their placement.
+//! Layers (`l-image`, `l-text`, solid colour, and over a video base `l-video` and
+//! `l-subtitles`) and their placement in space and, over a video, in time.
 //!
 //! Owns: [`Layer`], [`LayerKind`], [`LayerMode`], [`LayerPosition`], [`TextStyle`],
-//! [`TextAlign`]. Pure.
+//! [`TextAlign`], [`SubtitleStyle`]. Pure.
 
 use super::effect::{Color, Radius};
 use super::geometry::{Dim, Focus};
+use super::video::TimeValue;
 use super::Step;
 
 /// What a layer draws.
@@ -24,6 +26,36 @@ pub enum LayerKind {
     },
     /// A solid colour block (`i-ik_canvas`).
     Solid,
+    /// A video over a video base (`l-video,i-clip.mp4`), fetched from the same origin. Its
+    /// own steps may size it (`w h`) and trim it (`so eo du`, in the layer's own time).
+    Video {
+        /// Origin path, starting with `/`.
+        path: String,
+    },
+    /// An SRT or WebVTT file burned into a video base (`l-subtitles,i-subs.srt`).
+    Subtitles {
+        /// Origin path, starting with `/`, ending in `.srt` or `.vtt`.
+        path: String,
+        /// Typography of the burned text.
+        style: SubtitleStyle,
+    },
+}
+
+impl LayerKind {
+    /// The parameter that opens a layer of this kind (`l-video`), for errors.
+    pub fn key(&self) -> &'static str {
+        match self {
+            LayerKind::Image { .. } | LayerKind::Solid => "l-image",
+            LayerKind::Text { .. } => "l-text",
+            LayerKind::Video { .. } => "l-video",
+            LayerKind::Subtitles { .. } => "l-subtitles",
+        }
+    }
+
+    /// True for the kinds that only exist over a video base.
+    pub fn needs_video_base(&self) -> bool {
+        matches!(self, LayerKind::Video { .. } | LayerKind::Subtitles { .. })
+    }
 }
 
 /// Where a layer goes on its parent.
@@ -46,6 +78,12 @@ pub struct LayerPosition {
     /// Anchor on the parent from which `lx ly lxc lyc` are measured (`lap`); `None` =
     /// ImageKit's classic coordinates (from the top-left, `N` values from the far edge).
     pub anchor: Option<Focus>,
+    /// Over a video base: when the layer appears, in seconds of the delivered video (`lso`).
+    pub start: Option<TimeValue>,
+    /// When it disappears (`leo`); wins over `ldu`.
+    pub end: Option<TimeValue>,
+    /// How long it stays (`ldu`), counted from `lso`.
+    pub duration: Option<TimeValue>,
 }
 
 /// Horizontal alignment of wrapped text (`ia`).
@@ -106,6 +144,40 @@ pub enum LayerMode {
     /// vertically). The layer's `lx`/`ly` (with `N` for negative) are then the largest
     /// displacement in pixels, not a position; the layer is placed by `lxc lyc lap lfo` only.
     Displace,
+}
+
+/// Typography of a subtitles layer (ImageKit's "styling controls for subtitles layer").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SubtitleStyle {
+    /// Font size in pixels of the output frame (`fs`).
+    pub size: Option<u32>,
+    /// Built-in font name (`ff`).
+    pub font: Option<String>,
+    /// Text colour (`co`); default white.
+    pub color: Option<Color>,
+    /// Colour of a box behind each line (`bg`); no box by default.
+    pub background: Option<Color>,
+    /// Bold (`tg-b`).
+    pub bold: bool,
+    /// Italic (`tg-i`).
+    pub italic: bool,
+    /// Outline width in pixels and colour (`fol-2_blue`).
+    pub outline: Option<(u32, Color)>,
+    /// Shadow colour and offset in pixels (`fsh-blue_2`).
+    pub shadow: Option<(Color, u32)>,
+}
+
+/// Refuse a job for an image output that holds a layer only a video base can carry
+/// (`l-video`, `l-subtitles`, at any depth): a 400 naming the layer, before any fetch.
+pub fn check_image_layers(steps: &[Step]) -> crate::error::Result<()> {
+    for l in steps.iter().flat_map(|s| &s.layers) {
+        if let LayerKind::Video { path } | LayerKind::Subtitles { path, .. } = &l.kind {
+            let why = "needs a video source (an image, or a video thumbnail, cannot carry it)";
+            return Err(crate::error::Error::invalid(l.kind.key(), path.as_str(), why));
+        }
+        check_image_layers(&l.steps)?;
+    }
+    Ok(())
 }
 
 /// A layer: what it draws, its own chain of steps, and its position on the parent.

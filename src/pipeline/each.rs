@@ -183,6 +183,7 @@ fn render_each(
         let result = (|| {
             let job = &ti.job;
             crate::plan::cost::check_counts(job, limits)?;
+            crate::job::layer::check_image_layers(&job.steps)?;
             if job.output.original {
                 return Ok(super::variants::original(bytes));
             }

@@ -68,6 +68,7 @@ pub async fn variants(app: &App, input: VariantsInput) -> Result<Vec<TransformOu
     let source = check(&input.jobs)?.to_string();
     for job in &input.jobs {
         crate::plan::cost::check_counts(job, &app.limits)?;
+        crate::job::layer::check_image_layers(&job.steps)?;
     }
     // Admission before the fetch, as in `transform`: queued calls hold no source bytes.
     let permit = app.admission.acquire().await?;

@@ -27,8 +27,11 @@
 //!   `pad_resize` (with `bg` colour), `extract`/`pad_extract`; `at_max_enlarge` is computed
 //!   here and sent as `force` to the ratio-keeping size. The `*_no_enlarge`/`no_shrink`
 //!   variants, `fo` other than centre, `x y xc yc z` and the image-only parameters (`t fl bl
-//!   e r b o l`, `bg-blurred`) are 400 `unsupported`, naming the key: silently ignoring them
+//!   e r b o`, `bg-blurred`) are 400 `unsupported`, naming the key: silently ignoring them
 //!   would deliver something else than asked.
+//! * `l-video`, `l-subtitles`: fetched from the same origin (`layer_files`), resolved against
+//!   the output by `spec::attach`, drawn by the video backend; `l-image`/`l-text` on video
+//!   are 400 `unsupported`.
 //! * `q` (default 50), `f-mp4|webm|auto|orig` (see [`video_format`]), `rt` ∈ {0, 90, 180,
 //!   270, 360, auto}, `ac-none`/`vc-none` strip a stream; `vc-av1` is unsupported (the WebM
 //!   path encodes VP9).
@@ -46,10 +49,11 @@ use crate::media::decode::Decoded;
 use crate::media::probe::{SourceFormat, SourceInfo};
 use crate::video::{run_blocking, CutReport, VideoFormat, VideoInfo};
 
+mod layer_files;
 mod spec;
 
 use spec::seconds;
-pub use spec::{cut_spec, video_format};
+pub use spec::{attach, cut_spec, video_format, LayerInputs};
 
 /// Default video quality (ImageKit's documented default for videos).
 pub const DEFAULT_VIDEO_QUALITY: u8 = 50;
@@ -221,6 +225,7 @@ async fn cut_into(app: &App, input: CutInput, dest: Option<&Path>) -> Result<Cut
     crate::plan::cost::check_counts(&input.job, &app.limits)?;
     let started = Instant::now();
     let src = source_file(app, &input.job.source).await?;
+    let layers = layer_files::fetch(app, &input.job).await?;
     let fetch_ms = ms(started);
     let permit = video_permit(app).await?;
     let backend = Arc::clone(&app.video);
@@ -228,19 +233,23 @@ async fn cut_into(app: &App, input: CutInput, dest: Option<&Path>) -> Result<Cut
     let src_path = src.path.clone();
     // The output name depends on the format, known only after the probe: decide it inside.
     let dest = dest.map(Path::to_path_buf);
-    let (file, source, output, report, format, negotiated) = run_blocking(permit, VIDEO_DEADLINE, move |cancel| {
-        let source = backend.probe(&src_path)?;
-        let (spec, negotiated) = cut_spec(&input.job, &source, &input.accept, input.hint_width, &limits)?;
-        let file = match dest {
-            Some(d) => RenderedFile::kept(&d),
-            None => RenderedFile::temp(spec.format.extension())?,
-        };
-        let report = backend.cut(&src_path, &spec, file.path(), cancel)?;
-        let output = backend.probe(file.path()).ok();
-        Ok((file, source, output, report, spec.format, negotiated))
-    })
-    .await?;
-    drop(src);
+    let (file, source, output, report, format, negotiated, layers) =
+        run_blocking(permit, VIDEO_DEADLINE, move |cancel| {
+            let source = backend.probe(&src_path)?;
+            let (mut spec, negotiated) = cut_spec(&input.job, &source, &input.accept, input.hint_width, &limits)?;
+            let inputs = layers.load(backend.as_ref(), &limits)?;
+            attach(&input.job, &source, &mut spec, &inputs, &limits)?;
+            let file = match dest {
+                Some(d) => RenderedFile::kept(&d),
+                None => RenderedFile::temp(spec.format.extension())?,
+            };
+            let report = backend.cut(&src_path, &spec, file.path(), cancel)?;
+            let output = backend.probe(file.path()).ok();
+            Ok((file, source, output, report, spec.format, negotiated, layers))
+        })
+        .await?;
+    // The layer files (temporary copies) go only once FFmpeg is done with them.
+    drop((src, layers));
     let bytes = tokio::fs::metadata(file.path())
         .await
         .map_err(|e| Error::internal(format!("reading the finished cut: {e}")))?

@@ -20,7 +20,7 @@
 //!
 //! # Layout
 //! `chain` (steps, layers, named transformations, dispatch) · `number` · `size` · `effect` ·
-//! `color` · `background` · `border` · `output` · `layer` · `legacy` · `video`.
+//! `color` · `background` · `border` · `output` · `layer` · `input` · `subtitle` · `legacy` · `video`.
 
 mod background;
 mod border;
@@ -28,11 +28,13 @@ mod chain;
 mod color;
 mod effect;
 mod generative;
+mod input;
 mod layer;
 mod legacy;
 mod number;
 mod output;
 mod size;
+mod subtitle;
 mod video;
 
 pub use color::css_named_color;

@@ -94,7 +94,7 @@ pub(super) fn cut(
             (CutMode::Copied, secs(key, src.time_base(src.video)), dims)
         }
         None => {
-            encode::reencode(&mut src, spec, &geometry, (start, end), tmp.path(), cancel)?;
+            encode::reencode(&mut src, spec, &geometry, (start, end), tmp.path(), cancel, limits)?;
             let dims = if spec.video { (geometry.width, geometry.height) } else { (0, 0) };
             (CutMode::Reencoded, start, dims)
         }

@@ -17,6 +17,7 @@ use super::picture::VideoPipe;
 use super::source::{ff, seek_before, Source};
 use super::{CutSpec, VideoError, VideoFormat};
 use crate::error::Result;
+use crate::limits::Limits;
 
 /// libx264 CRF for quality `q` (1–100): 1 → 41, 50 → 27, 100 → 13. CRF 23 is x264's
 /// default and about q 64; ImageKit's default q 50 is a web-delivery setting, a bit lower.
@@ -53,10 +54,11 @@ pub(super) fn reencode(
     (start, end): (f64, f64),
     tmp: &Path,
     cancel: &AtomicBool,
+    limits: &Limits,
 ) -> Result<()> {
     let mut octx = format::output_as(&tmp, spec.format.extension()).map_err(ff("creating the output"))?;
     let mut video = match spec.video {
-        true => Some(VideoPipe::new(src, spec, geometry, (start, end), &mut octx)?),
+        true => Some(VideoPipe::new(src, spec, geometry, (start, end), &mut octx, limits)?),
         false => None,
     };
     let mut audio = match src.audio.filter(|_| spec.audio) {

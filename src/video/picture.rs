@@ -2,7 +2,8 @@
 //! before `so`, retime so output time starts at 0 and the last frame ends at `eo`, filter
 //! (display rotation, scale, crop, pad, `rt`, 4:2:0), and encode with libx264 or libvpx-vp9.
 //!
-//! Owns: `VideoPipe`, `video_graph`. An FFmpeg-side file: may import ffmpeg-next, `error` and
+//! Owns: `VideoPipe`, `video_graph`, `layered_graph` (with `l-video` feeds and burned-in
+//! subtitles composed by `overlay`). An FFmpeg-side file: may import ffmpeg-next, `error` and
 //! the parent's types.
 
 use std::collections::HashMap;
@@ -11,33 +12,60 @@ use ffmpeg::format::context::Output;
 use ffmpeg::{codec, decoder, encoder, filter, format, frame, picture, Dictionary, Packet, Rational};
 use ffmpeg_next as ffmpeg;
 
+use super::ass::{ass_script, SubtitleFiles};
 use super::encode::{auto_threads, vp9_crf, x264_crf};
 use super::geometry::{filter_chain, Geometry};
+use super::layer_feed::LayerFeed;
+use super::overlay::compose_graph;
 use super::source::{ff, secs, ticks, Source};
 use super::{CutSpec, VideoError, VideoFormat};
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 
 /// A buffer → `chain` → buffersink graph for frames like `like`, delivering `out` pixels.
 pub(super) fn video_graph(like: &frame::Video, tb: Rational, chain: &str, out: format::Pixel) -> Result<filter::Graph> {
+    layered_graph(like, tb, chain, out, &[])
+}
+
+/// `buffer` arguments for frames like `like` in time base `tb`.
+fn buffer_args(like: &frame::Video, tb: Rational) -> String {
+    let sar = Some(like.aspect_ratio()).filter(|r| r.numerator() > 0).unwrap_or(Rational(1, 1));
+    let pix = ffmpeg::ffi::AVPixelFormat::from(like.format()) as i32;
+    format!(
+        "video_size={}x{}:pix_fmt={pix}:time_base={}/{}:pixel_aspect={}/{}",
+        like.width(),
+        like.height(),
+        tb.numerator(),
+        tb.denominator(),
+        sar.numerator(),
+        sar.denominator()
+    )
+}
+
+/// As [`video_graph`], with one more buffer source per `(name, like, tb)` in `layers`, each
+/// reached in `chain` by its `[name]` label (and the base by `[in]`, the sink by `[out]`).
+pub(super) fn layered_graph(
+    like: &frame::Video,
+    tb: Rational,
+    chain: &str,
+    out: format::Pixel,
+    layers: &[(&str, &frame::Video, Rational)],
+) -> Result<filter::Graph> {
     let build = || -> std::result::Result<filter::Graph, ffmpeg::Error> {
         let mut graph = filter::Graph::new();
-        let sar = Some(like.aspect_ratio()).filter(|r| r.numerator() > 0).unwrap_or(Rational(1, 1));
-        let pix = ffmpeg::ffi::AVPixelFormat::from(like.format()) as i32;
-        let args = format!(
-            "video_size={}x{}:pix_fmt={pix}:time_base={}/{}:pixel_aspect={}/{}",
-            like.width(),
-            like.height(),
-            tb.numerator(),
-            tb.denominator(),
-            sar.numerator(),
-            sar.denominator()
-        );
         let buffer = filter::find("buffer").ok_or(ffmpeg::Error::FilterNotFound)?;
         let sink = filter::find("buffersink").ok_or(ffmpeg::Error::FilterNotFound)?;
-        graph.add(&buffer, "in", &args)?;
+        graph.add(&buffer, "in", &buffer_args(like, tb))?;
+        for (name, l, ltb) in layers {
+            graph.add(&buffer, name, &buffer_args(l, *ltb))?;
+        }
         graph.add(&sink, "out", "")?;
         graph.get("out").ok_or(ffmpeg::Error::FilterNotFound)?.set_pixel_format(out);
-        graph.output("in", 0)?.input("out", 0)?.parse(chain)?;
+        let mut parser = graph.output("in", 0)?;
+        for (name, _, _) in layers {
+            parser = parser.output(name, 0)?;
+        }
+        parser.input("out", 0)?.parse(chain)?;
         graph.validate()?;
         Ok(graph)
     };
@@ -77,6 +105,11 @@ pub(super) struct VideoPipe {
     /// Packets skipped after the seek until the first keyframe (capped; see `packet`).
     skipped: u32,
     keyed: bool,
+    /// The `l-video` layers, fed into the graph just ahead of the base frames.
+    feeds: Vec<LayerFeed>,
+    /// The `l-subtitles` script and font; kept until the graph reading them is dropped
+    /// (field order: `graph` above drops first).
+    _subtitles: Option<SubtitleFiles>,
 }
 
 impl VideoPipe {
@@ -86,6 +119,7 @@ impl VideoPipe {
         geometry: &Geometry,
         (start, end): (f64, f64),
         octx: &mut Output,
+        limits: &Limits,
     ) -> Result<VideoPipe> {
         let ist = src.ictx.stream(src.video).ok_or_else(|| Error::internal("video stream vanished"))?;
         let tb = ist.time_base();
@@ -134,6 +168,20 @@ impl VideoPipe {
         let mut ost = octx.add_stream(codec).map_err(ff("adding the video stream"))?;
         ost.set_parameters(&encoder);
         ost.set_time_base(tb);
+        let feeds =
+            spec.overlays.iter().enumerate().map(|(i, o)| LayerFeed::open(i, o, limits)).collect::<Result<_>>()?;
+        let origin = src.info.start_secs;
+        let subtitles = match &spec.subtitles {
+            Some(subs) => {
+                let script = ass_script(subs, (geometry.width, geometry.height), (start - origin, end - origin));
+                Some(SubtitleFiles::write(&script)?)
+            }
+            None => None,
+        };
+        let base = filter_chain(src.info.rotation, geometry);
+        let script = subtitles.as_ref().map(SubtitleFiles::script);
+        let files = script.as_deref().zip(subtitles.as_ref().map(SubtitleFiles::fonts));
+        let chain = compose_graph(&base, &spec.overlays, files);
         Ok(VideoPipe {
             index: src.video,
             out_index: ost.index(),
@@ -142,7 +190,7 @@ impl VideoPipe {
             decoder,
             encoder,
             graph: None,
-            chain: filter_chain(src.info.rotation, geometry),
+            chain,
             tb,
             start: ticks(start, tb),
             end: ticks(end, tb),
@@ -156,6 +204,8 @@ impl VideoPipe {
             durations: HashMap::new(),
             skipped: 0,
             keyed: false,
+            feeds,
+            _subtitles: subtitles,
         })
     }
 
@@ -221,7 +271,16 @@ impl VideoPipe {
         self.durations.insert(out, duration);
         self.emitted += 1;
         if self.graph.is_none() {
-            self.graph = Some(video_graph(&frame, self.tb, &self.chain, format::Pixel::YUV420P)?);
+            let layers: Vec<_> =
+                self.feeds.iter().filter_map(|f| f.first().map(|l| (f.name.as_str(), l, f.tb))).collect();
+            let graph = layered_graph(&frame, self.tb, &self.chain, format::Pixel::YUV420P, &layers)?;
+            self.graph = Some(graph);
+        }
+        if let Some(graph) = self.graph.as_mut() {
+            let t = secs(out, self.tb);
+            for feed in &mut self.feeds {
+                feed.feed_until(graph, t)?;
+            }
         }
         if let Some(mut src) = self.graph.as_mut().and_then(|g| g.get("in")) {
             src.source().add(&frame).map_err(ff("filtering a frame"))?;
@@ -239,6 +298,11 @@ impl VideoPipe {
                 .is_some_and(|mut s| s.sink().frame(&mut filtered).is_ok());
             if !got {
                 return Ok(());
+            }
+            // Once the base has ended, the overlay filter may still emit frames timed by a
+            // layer; only the base's own frames belong in the cut.
+            if !self.feeds.is_empty() && filtered.pts().is_none_or(|p| !self.durations.contains_key(&p)) {
+                continue;
             }
             self.encoder.send_frame(&filtered).map_err(ff("encoding a frame"))?;
             self.drain_encoder(octx)?;
@@ -293,6 +357,11 @@ impl VideoPipe {
         }
         if self.emitted == 0 {
             return Err(VideoError::Undecodable("no video frame could be decoded".into()).into());
+        }
+        if let Some(graph) = self.graph.as_mut() {
+            for feed in &mut self.feeds {
+                feed.close(graph)?;
+            }
         }
         if let Some(mut src) = self.graph.as_mut().and_then(|g| g.get("in")) {
             src.source().flush().map_err(ff("flushing the video filter"))?;

@@ -29,6 +29,11 @@ pub fn render(layer: &Layer, parent: (u32, u32), ctx: &RunContext<'_>) -> Result
             };
             text::render(ctx.limits, text, style, parent, bytes)?
         }
+        // The pipeline refuses these before fetching (`job::layer::check_image_layers`); a
+        // job reaching here through another door gets the same 400.
+        LayerKind::Video { path } | LayerKind::Subtitles { path, .. } => {
+            return Err(Error::invalid(layer.kind.key(), path.as_str(), "needs a video source"))
+        }
     };
     let nested = RunContext { depth: ctx.depth + 1, ..*ctx };
     let (frame, _) =

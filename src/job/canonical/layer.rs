@@ -1,10 +1,11 @@
-//! Canonical form of layers: `l-image`/`l-text` spans with input, position and text style
-//! first, then the layer's own steps separated by `:`.
+//! Canonical form of layers: `l-image`/`l-text`/`l-video`/`l-subtitles` spans with input,
+//! position, timing (`lso leo ldu`) and text or subtitle style first, then the layer's own
+//! steps separated by `:`.
 //!
 //! Owns: [`layer`]. Pure; imports only `job` types and its parent's helpers.
 
-use super::{color, dim, encode, focus, media_path, radius, step};
-use crate::job::{Layer, LayerKind, LayerMode, LayerPosition, TextAlign, TextStyle};
+use super::{color, dim, encode, focus, media_path, radius, step, time};
+use crate::job::{Layer, LayerKind, LayerMode, LayerPosition, SubtitleStyle, TextAlign, TextStyle};
 
 /// A layer span `l-<type>,i-…,<position>,<text style>,<steps>,l-end`.
 pub(super) fn layer(l: &Layer) -> String {
@@ -13,13 +14,17 @@ pub(super) fn layer(l: &Layer) -> String {
         LayerKind::Image { path } => head.extend(["l-image".into(), format!("i-{}", media_path(path))]),
         LayerKind::Solid => head.extend(["l-image".into(), "i-ik_canvas".into()]),
         LayerKind::Text { text, .. } => head.extend(["l-text".into(), format!("i-{}", encode(text, b""))]),
+        LayerKind::Video { path } => head.extend(["l-video".into(), format!("i-{}", media_path(path))]),
+        LayerKind::Subtitles { path, .. } => head.extend(["l-subtitles".into(), format!("i-{}", media_path(path))]),
     }
     position(&l.position, &mut head);
     if let Some(m) = mode(l.mode) {
         head.push(format!("lm-{m}"));
     }
-    if let LayerKind::Text { style, .. } = &l.kind {
-        text_style(style, &mut head);
+    match &l.kind {
+        LayerKind::Text { style, .. } => text_style(style, &mut head),
+        LayerKind::Subtitles { style, .. } => subtitle_style(style, &mut head),
+        _ => {}
     }
     let steps: Vec<String> = l.steps.iter().map(step).collect();
     let mut s = head.join(",");
@@ -62,6 +67,38 @@ fn position(p: &LayerPosition, out: &mut Vec<String>) {
     }
     if let Some(a) = &p.anchor {
         out.push(format!("lap-{}", focus(a)));
+    }
+    for (k, t) in [("lso", &p.start), ("leo", &p.end), ("ldu", &p.duration)] {
+        if let Some(t) = t {
+            out.push(format!("{k}-{}", time(t)));
+        }
+    }
+}
+
+fn subtitle_style(s: &SubtitleStyle, out: &mut Vec<String>) {
+    if let Some(n) = s.size {
+        out.push(format!("fs-{n}"));
+    }
+    if let Some(f) = &s.font {
+        out.push(format!("ff-{f}"));
+    }
+    if let Some(c) = s.color {
+        out.push(format!("co-{}", color(c)));
+    }
+    if let Some(c) = s.background {
+        out.push(format!("bg-{}", color(c)));
+    }
+    match (s.bold, s.italic) {
+        (true, true) => out.push("tg-b_i".into()),
+        (true, false) => out.push("tg-b".into()),
+        (false, true) => out.push("tg-i".into()),
+        (false, false) => {}
+    }
+    if let Some((w, c)) = s.outline {
+        out.push(format!("fol-{w}_{}", color(c)));
+    }
+    if let Some((c, d)) = s.shadow {
+        out.push(format!("fsh-{}_{d}", color(c)));
     }
 }
 

@@ -1,11 +1,14 @@
 //! Job → [`CutSpec`]: times, sizes, fits, format and codec choices for a video job, with
 //! every refusal a 400 naming its parameter (see the parent module's "Job → cut").
 //!
-//! Owns: [`cut_spec`], [`video_format`]; the size and fit of a step are in `size`. Pure: no
-//! files, no FFmpeg, no runtime.
+//! Owns: [`cut_spec`], [`video_format`]; the size and fit of a step are in `size`, the
+//! `l-video`/`l-subtitles` layers in `layers`. Pure: no files, no FFmpeg, no runtime.
 
+mod layers;
 mod size;
 
+pub(super) use layers::check_layer_limits;
+pub use layers::{attach, LayerInputs};
 use size::size;
 
 use super::DEFAULT_VIDEO_QUALITY;
@@ -57,8 +60,10 @@ fn check_image_only(step: &Step) -> Result<()> {
     if step.opacity.is_some() {
         return refuse("o");
     }
-    if !step.layers.is_empty() {
-        return refuse("l");
+    // Image and text layers are not drawn on video yet; video and subtitles layers are
+    // resolved by `layers::attach` (and may not nest inside a video layer).
+    if let Some(l) = step.layers.iter().find(|l| !l.kind.needs_video_base()) {
+        return refuse(l.kind.key());
     }
     let r = &step.resize;
     for (key, set) in [("x", r.x.is_some()), ("y", r.y.is_some()), ("xc", r.xc.is_some()), ("yc", r.yc.is_some())] {
@@ -166,7 +171,7 @@ pub fn cut_spec(
                 return Err(unsupported("w", "", "only one step of a video chain may set a size"));
             }
             sized = true;
-            size(step, info, hint_width, limits, &mut spec)?;
+            size(step, info, hint_width, limits, &mut spec, None)?;
         }
     }
     let (mut format, mut negotiated) = video_format(job.output.format, accept, &info.container)?;

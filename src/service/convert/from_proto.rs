@@ -5,8 +5,8 @@ use super::{bad, CROPS, FOCI, FORMATS, LAYER_MODES};
 use crate::error::{Error, Result};
 use crate::job::{
     AspectRatio, Background, Border, Color, Dim, Distort, Dpr, Effect, Expr, Flip, Focus, Gradient, Job, Layer,
-    LayerKind, LayerPosition, Output, Radius, Resize, Rotation, Shadow, Step, StopPoint, TextAlign, TextStyle,
-    TimeValue, Trim, VideoParams,
+    LayerKind, LayerPosition, Output, Radius, Resize, Rotation, Shadow, Step, StopPoint, SubtitleStyle, TextAlign,
+    TextStyle, TimeValue, Trim, VideoParams,
 };
 use crate::service::proto as pb;
 
@@ -200,6 +200,11 @@ fn layer(l: &pb::Layer, depth: u32) -> Result<Layer> {
             style: t.style.as_ref().map(text_style).transpose()?.unwrap_or_default(),
         },
         Some(Kind::Solid(_)) => LayerKind::Solid,
+        Some(Kind::VideoPath(p)) => LayerKind::Video { path: p.clone() },
+        Some(Kind::Subtitles(s)) => LayerKind::Subtitles {
+            path: s.path.clone(),
+            style: s.style.as_ref().map(subtitle_style).transpose()?.unwrap_or_default(),
+        },
         None => return Err(bad("l", "empty")),
     };
     let p = l.position.clone().unwrap_or_default();
@@ -215,12 +220,38 @@ fn layer(l: &pb::Layer, depth: u32) -> Result<Layer> {
             x_negative: p.x_negative,
             y_negative: p.y_negative,
             anchor: p.anchor.as_ref().map(|f| focus("lap", f)).transpose()?,
+            start: p.start.as_ref().map(|t| time("lso", t)).transpose()?,
+            end: p.end.as_ref().map(|t| time("leo", t)).transpose()?,
+            duration: p.duration.as_ref().map(|t| time("ldu", t)).transpose()?,
         },
         mode: LAYER_MODES
             .iter()
             .find(|(_, m)| *m as i32 == l.mode)
             .map(|(m, _)| *m)
             .ok_or_else(|| bad("lm", l.mode))?,
+    })
+}
+
+fn subtitle_style(s: &pb::SubtitleStyle) -> Result<SubtitleStyle> {
+    let outline = match (s.outline_width, &s.outline_color) {
+        (Some(w), Some(c)) => Some((w, color("fol", c)?)),
+        (None, None) => None,
+        _ => return Err(bad("fol", "needs both width and colour")),
+    };
+    let shadow = match (&s.shadow_color, s.shadow_depth) {
+        (Some(c), Some(d)) => Some((color("fsh", c)?, d)),
+        (None, None) => None,
+        _ => return Err(bad("fsh", "needs both colour and depth")),
+    };
+    Ok(SubtitleStyle {
+        size: s.size,
+        font: s.font.clone(),
+        color: s.color.as_ref().map(|c| color("co", c)).transpose()?,
+        background: s.background.as_ref().map(|c| color("bg", c)).transpose()?,
+        bold: s.bold,
+        italic: s.italic,
+        outline,
+        shadow,
     })
 }
 

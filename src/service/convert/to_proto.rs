@@ -3,7 +3,7 @@
 use super::{CROPS, FOCI, FORMATS, LAYER_MODES};
 use crate::job::{
     AspectRatio, Background, Color, Dim, Distort, Dpr, Effect, Focus, Job, Layer, LayerKind, Radius, Resize, Rotation,
-    Step, StopPoint, TextAlign, TextStyle, TimeValue, Trim, VideoParams,
+    Step, StopPoint, SubtitleStyle, TextAlign, TextStyle, TimeValue, Trim, VideoParams,
 };
 use crate::service::proto as pb;
 
@@ -146,6 +146,10 @@ fn layer_pb(l: &Layer) -> pb::Layer {
             Kind::Text(pb::TextLayer { text: text.clone(), style: Some(text_style_pb(style)) })
         }
         LayerKind::Solid => Kind::Solid(true),
+        LayerKind::Video { path } => Kind::VideoPath(path.clone()),
+        LayerKind::Subtitles { path, style } => {
+            Kind::Subtitles(pb::SubtitlesLayer { path: path.clone(), style: Some(subtitle_style_pb(style)) })
+        }
     };
     let p = &l.position;
     pb::Layer {
@@ -160,8 +164,26 @@ fn layer_pb(l: &Layer) -> pb::Layer {
             x_negative: p.x_negative,
             y_negative: p.y_negative,
             anchor: p.anchor.as_ref().map(focus_pb),
+            start: p.start.as_ref().map(time_pb),
+            end: p.end.as_ref().map(time_pb),
+            duration: p.duration.as_ref().map(time_pb),
         }),
         mode: LAYER_MODES.iter().find(|(m, _)| *m == l.mode).map_or(0, |(_, p)| *p as i32),
+    }
+}
+
+fn subtitle_style_pb(s: &SubtitleStyle) -> pb::SubtitleStyle {
+    pb::SubtitleStyle {
+        size: s.size,
+        font: s.font.clone(),
+        color: s.color.as_ref().map(color_pb),
+        background: s.background.as_ref().map(color_pb),
+        bold: s.bold,
+        italic: s.italic,
+        outline_width: s.outline.map(|(w, _)| w),
+        outline_color: s.outline.as_ref().map(|(_, c)| color_pb(c)),
+        shadow_color: s.shadow.as_ref().map(|(c, _)| color_pb(c)),
+        shadow_depth: s.shadow.map(|(_, d)| d),
     }
 }
 

@@ -7,7 +7,7 @@
 //! # Format
 //! ```text
 //! chain = step *( ":" step )          step  = param *( "," param )
-//! param = key "-" value | "l-image" | "l-text" | "l-end"
+//! param = key "-" value | "l-image" | "l-text" | "l-video" | "l-subtitles" | "l-end"
 //! ```
 //! Splitting happens before any percent-decoding, so `%3A`/`%2C` in a text value never split.
 
@@ -131,10 +131,8 @@ impl<'a> Parser<'a> {
                     let ty = match &p[2..] {
                         "image" => LayerType::Image,
                         "text" => LayerType::Text,
-                        t @ ("video" | "subtitles") => {
-                            return Err(Error::new(ErrorKind::Unsupported, format!("l-{t} layers are not supported"))
-                                .with_param("l", t))
-                        }
+                        "video" => LayerType::Video,
+                        "subtitles" => LayerType::Subtitles,
                         t => return Err(Error::invalid("l", t, "unknown layer type")),
                     };
                     if depth >= MAX_LAYER_DEPTH {
@@ -159,6 +157,9 @@ impl<'a> Parser<'a> {
             if layer::apply(key, value, info, st, first)? {
                 return Ok(());
             }
+            if info.ty() == LayerType::Subtitles {
+                return Err(self.misplaced(key, value, "a subtitles layer takes i/ie and fs ff co bg tg fol fsh"));
+            }
             if size::apply(key, value, &mut st.step.resize, Where::Layer)? || self.common(key, value, st)? {
                 return Ok(());
             }
@@ -169,6 +170,7 @@ impl<'a> Parser<'a> {
             let why = match info.ty() {
                 LayerType::Image => "not allowed in an image layer",
                 LayerType::Text => "not allowed in a text layer",
+                LayerType::Video | LayerType::Subtitles => "not allowed in a video layer",
             };
             return Err(self.misplaced(key, value, why));
         }

@@ -1,38 +1,47 @@
 //! Layer parameters (spec §7.1–§7.3): input `i`/`ie`, position `lx ly lxc lyc lfo lap`, mode `lm`,
-//! text typography `fs ff co ia w pa al tg bg r lh`, and building the finished [`Layer`].
+//! timing over a video base `lso leo ldu`, text typography `fs ff co ia w pa al tg bg r lh`,
+//! and building the finished [`Layer`]; subtitles styling is in `subtitle`.
 //!
 //! Owns: [`LayerInfo`] (what a `l-<type> … l-end` span says about the layer as a whole) and
-//! the layer-only keys. May import `job`, `error`, percent-encoding, base64.
+//! the layer-only keys. May import `job`, `error`, percent-encoding.
 //!
 //! # Format
 //! ```text
 //! l-image,i-path@@to@@logo.png,w-100,lx-N20,ly-10,l-end      l-image,i-ik_canvas,bg-red,w-10,h-10,l-end
 //! l-text,i-Hello%20World,fs-45,ff-Roboto,co-FFFFFF,tg-b_i,pa-10_20,lfo-bottom,l-end
 //! l-text,ie-aGVsbG8%3D,l-end
+//! l-video,i-clips@@logo.mp4,w-bw_mul_0.25,lfo-top_right,lso-1,ldu-2,so-0.5,l-end
+//! l-subtitles,i-subs@@en.srt,co-yellow,fs-24,l-end
 //! ```
+//! A video layer takes `lso leo ldu` (when it shows, in the base's delivered time; `leo` wins
+//! over `ldu`, spec §7.2) and its own trim `so eo du` (the SDK: "all other video
+//! transformations are supported" inside a video overlay). A subtitles layer takes only its
+//! input and styling: libass places the lines at the bottom centre and the file times them.
 //! Image layers trim by default (spec §7.3): the parser writes `t-true` into the layer's first
 //! step unless `t-…` was given, so the job states it explicitly. In a text layer, `w`, `bg`
 //! and `r` of the first step style the text box; later steps are ordinary image steps.
 
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::{alphabet, Engine};
-
 use super::chain::StepState;
+use super::input::base64_text;
 use super::number::{decimal, decode_text, dim, dim_list, integer, rewrap, DimRules};
-use super::{color, effect, size};
+use super::{color, effect, size, subtitle, video};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::{
-    Background, Color, Focus, Layer, LayerKind, LayerMode, LayerPosition, Step, TextAlign, TextStyle, Trim,
+    Background, Color, Focus, Layer, LayerKind, LayerMode, LayerPosition, Step, SubtitleStyle, TextAlign, TextStyle,
+    Trim,
 };
 
-/// The two layer types this engine renders.
+/// The layer types this engine renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum LayerType {
     /// `l-image` (also solid colour blocks, `i-ik_canvas`).
     Image,
     /// `l-text`.
     Text,
+    /// `l-video` (video base only).
+    Video,
+    /// `l-subtitles` (video base only).
+    Subtitles,
 }
 
 /// Layer-wide parameters collected while the span's steps are parsed.
@@ -44,14 +53,14 @@ pub(super) struct LayerInfo {
     position: LayerPosition,
     mode: LayerMode,
     style: TextStyle,
+    subtitle: SubtitleStyle,
     alpha: Option<u8>,
     co_named: bool,
     bg_named: bool,
 }
 
-/// Plain text longer than this is truncated; base64 input likewise (spec §7.1).
+/// Plain text longer than this is truncated (spec §7.1); base64 input: see `input`.
 const MAX_TEXT_CHARS: usize = 2000;
-const MAX_B64_CHARS: usize = 2500;
 
 const XY: DimRules = DimRules { fraction: false, auto: false, zero: true };
 const LEN: DimRules = DimRules { fraction: false, auto: false, zero: false };
@@ -76,15 +85,25 @@ pub(super) fn is_layer_key(key: &str) -> bool {
             | "pa"
             | "tg"
             | "lh"
+            | "lso"
+            | "leo"
+            | "ldu"
+            | "fol"
+            | "fsh"
     )
 }
 
 /// Apply a layer-level parameter. Returns `Ok(false)` when `key` is an ordinary step key.
 pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState, first: bool) -> Result<bool> {
+    if info.ty == LayerType::Subtitles {
+        return match key {
+            "i" | "ie" => Ok(input(key, value, info)),
+            _ => subtitle::apply(key, value, &mut info.subtitle),
+        };
+    }
     let pos = &mut info.position;
     match key {
-        "i" => info.input = Some(value.to_owned()),
-        "ie" => info.input_b64 = Some(value.to_owned()),
+        "i" | "ie" => return Ok(input(key, value, info)),
         "lx" | "ly" => {
             let (neg, v) = value.strip_prefix('N').map_or((false, value), |v| (true, v));
             let d = dim(key, v, XY).map_err(|e| rewrap(e, key, value))?;
@@ -101,6 +120,29 @@ pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepS
         "lm" => info.mode = mode(key, value)?,
         "al" => info.alpha = Some(u8::try_from(integer(key, value, 1, 9)?).unwrap_or(9)),
         _ if info.ty == LayerType::Text => return text(key, value, info, st, first),
+        _ if info.ty == LayerType::Video => return video_layer(key, value, info, st),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn input(key: &str, value: &str, info: &mut LayerInfo) -> bool {
+    if key == "i" {
+        info.input = Some(value.to_owned());
+    } else {
+        info.input_b64 = Some(value.to_owned());
+    }
+    true
+}
+
+/// Video-layer keys: timing on the base (`lso leo ldu`) and the layer's own trim (`so eo du`).
+fn video_layer(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState) -> Result<bool> {
+    let pos = &mut info.position;
+    match key {
+        "lso" => pos.start = Some(video::time(key, value)?),
+        "leo" => pos.end = Some(video::time(key, value)?),
+        "ldu" => pos.duration = Some(video::time(key, value)?),
+        "so" | "eo" | "du" => return video::apply(key, value, &mut st.step.video),
         _ => return Ok(false),
     }
     Ok(true)
@@ -194,6 +236,7 @@ impl LayerInfo {
             position: LayerPosition::default(),
             mode: LayerMode::Normal,
             style: TextStyle::default(),
+            subtitle: SubtitleStyle::default(),
             alpha: None,
             co_named: false,
             bg_named: false,
@@ -210,6 +253,8 @@ impl LayerInfo {
         match self.ty {
             LayerType::Image => "l-image",
             LayerType::Text => "l-text",
+            LayerType::Video => "l-video",
+            LayerType::Subtitles => "l-subtitles",
         }
     }
 
@@ -255,8 +300,30 @@ impl LayerInfo {
                     LayerKind::Image { path }
                 }
             }
+            LayerType::Video | LayerType::Subtitles => {
+                if let Some(al) = self.alpha {
+                    return Err(Error::invalid(
+                        "al",
+                        al.to_string(),
+                        "al only applies to text and solid-colour layers",
+                    ));
+                }
+                let key = if self.input_b64.is_some() { "ie" } else { "i" };
+                let raw = self.raw_input()?;
+                let path = super::media_path(key, &raw)?;
+                if self.ty == LayerType::Subtitles {
+                    subtitle::check_input(key, &raw, &path)?;
+                    LayerKind::Subtitles { path, style: self.subtitle.clone() }
+                } else {
+                    LayerKind::Video { path }
+                }
+            }
         };
         let p = &mut self.position;
+        if p.end.is_some() {
+            // `leo` wins over `ldu` (spec §7.2): keep only what takes effect.
+            p.duration = None;
+        }
         // A displacement map's `lx`/`ly` are its strength, so only `lxc lyc lap lfo` place it.
         let displace = self.mode == LayerMode::Displace;
         if displace && p.x.is_none() && p.y.is_none() {
@@ -272,6 +339,11 @@ impl LayerInfo {
         }
         if !placed {
             p.anchor = None;
+        }
+        if self.mode != LayerMode::Normal && matches!(kind, LayerKind::Video { .. } | LayerKind::Subtitles { .. }) {
+            let mode = format!("{:?}", self.mode).to_lowercase();
+            return Err(Error::new(ErrorKind::Unsupported, "layer modes apply to image, text and solid-colour layers")
+                .with_param("lm", mode));
         }
         Ok(Layer { kind, steps, position: self.position, mode: self.mode })
     }
@@ -298,27 +370,6 @@ impl LayerInfo {
     }
 }
 
-/// Decode `ie-`: percent-decoding, then URL-safe (or standard) base64, padding optional.
-fn base64_text(raw: &str) -> Result<String> {
-    let bad = |why: &str| Error::invalid("ie", raw, why);
-    let s = decode_text("ie", raw)?;
-    let truncated = s.len() > MAX_B64_CHARS;
-    let s = s.get(..MAX_B64_CHARS).unwrap_or(&s);
-    let cfg = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    let bytes = GeneralPurpose::new(&alphabet::URL_SAFE, cfg)
-        .decode(s)
-        .or_else(|_| GeneralPurpose::new(&alphabet::STANDARD, cfg).decode(s))
-        .map_err(|_| bad("not valid base64"))?;
-    match String::from_utf8(bytes) {
-        Ok(t) => Ok(t),
-        Err(e) if truncated => {
-            let n = e.utf8_error().valid_up_to();
-            Ok(String::from_utf8_lossy(&e.into_bytes()[..n]).into_owned())
-        }
-        Err(_) => Err(bad("base64 text is not UTF-8")),
-    }
-}
-
 /// `al` of a solid block: the colour's own alpha wins, a named colour ignores `al` (§7.3).
 fn solid_alpha(steps: &mut Vec<Step>, al: u8, bg_named: bool) {
     if steps.is_empty() {
@@ -336,17 +387,6 @@ fn solid_alpha(steps: &mut Vec<Step>, al: u8, bg_named: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_inputs() {
-        let table: &[(&str, &str)] = &[("aGVsbG8%3D", "hello"), ("aGVsbG8", "hello"), ("wqk", "©"), ("w6k_", "é?")];
-        for &(raw, want) in table {
-            assert_eq!(base64_text(raw).unwrap(), want, "{raw}");
-        }
-        for raw in ["!!!", "%FF", "_w"] {
-            assert_eq!(base64_text(raw).unwrap_err().key(), Some("ie"), "{raw}");
-        }
-    }
 
     #[test]
     fn fonts() {

@@ -76,6 +76,19 @@ fn strict_errors_name_key_and_raw_value() {
         ("l-banner,l-end", "l", "banner"),
         ("l-end", "l", "end"),
         ("ac-aac,vc-vp9", "ac", "aac"),
+        ("l-video,i-a.mp4,lso-x,l-end", "lso", "x"),
+        ("l-video,i-a.mp4,ldu-iw_div_2,l-end", "ldu", "iw_div_2"),
+        ("l-video,i-a.mp4,al-5,l-end", "al", "5"),
+        ("l-video,i-a.mp4,ac-none,l-end", "ac", "none"),
+        ("l-video,i-a.mp4,fs-20,l-end", "fs", "20"),
+        ("l-video,lso-1,l-end", "l-video", ""),
+        ("l-subtitles,i-a.ass,l-end", "i", "a.ass"),
+        ("l-subtitles,i-a.srt,w-10,l-end", "w", "10"),
+        ("l-subtitles,i-a.srt,lx-10,l-end", "lx", "10"),
+        ("l-subtitles,i-a.srt,co-nope,l-end", "co", "nope"),
+        ("l-subtitles,i-a.srt,fol-x_red,l-end", "fol", "x_red"),
+        ("l-subtitles,i-..@@a.srt,l-end", "i", "..@@a.srt"),
+        ("fol-2_red", "fol", "2_red"),
     ];
     for &(tr, key, value) in table {
         let e = chain(tr).unwrap_err();
@@ -85,9 +98,29 @@ fn strict_errors_name_key_and_raw_value() {
     for tr in ["w-1,,h-1", "w-1:", ":w-1", "w-1,"] {
         assert_eq!(chain(tr).unwrap_err().key(), Some("tr"), "{tr}");
     }
-    for tr in ["e-gradient-sp-ih_div_2", "l-video,i-a.mp4,l-end", "pg-2"] {
+    for tr in ["e-gradient-sp-ih_div_2", "l-image,i-a.png,lso-1,l-end", "pg-2", "l-subtitles,i-a.srt,ff-x.ttf,l-end"] {
         assert_eq!(chain(tr).unwrap_err().kind(), ErrorKind::Unsupported, "{tr}");
     }
+}
+
+#[test]
+fn video_and_subtitle_layers() {
+    let s = steps("so-1,l-video,i-clips@@logo.mp4,w-bw_mul_0.5,lx-N10,ly-20,lso-1,leo-3,ldu-9,so-0.5,du-1,l-end");
+    let l = &s[0].layers[0];
+    assert_eq!(l.kind, LayerKind::Video { path: "/clips/logo.mp4".into() });
+    let p = &l.position;
+    assert_eq!((&p.x, p.x_negative, &p.y), (&Some(Dim::Px(10)), true, &Some(Dim::Px(20))));
+    assert_eq!((&p.start, &p.end, &p.duration), (&Some(TimeValue::Centis(100)), &Some(TimeValue::Centis(300)), &None));
+    let v = &l.steps[0].video;
+    assert_eq!((&v.start, &v.duration), (&Some(TimeValue::Centis(50)), &Some(TimeValue::Centis(100))));
+    assert!(matches!(l.steps[0].resize.width, Some(Dim::Expr(_))));
+    assert_eq!(s[0].video.start, Some(TimeValue::Centis(100)), "the base keeps its own so");
+
+    let s = steps("l-subtitles,ie-c3Vicy9lbi52dHQ,co-red,fs-30,tg-b,l-end");
+    let LayerKind::Subtitles { path, style } = &s[0].layers[0].kind else { panic!("{:?}", s[0].layers) };
+    assert_eq!(path, "/subs/en.vtt");
+    assert_eq!((style.color.map(|c| c.rgb), style.size, style.bold), (Some([255, 0, 0]), Some(30), true));
+    assert!(s[0].layers[0].steps.is_empty());
 }
 
 #[test]
@@ -256,4 +289,7 @@ fn layer_modes() {
         let e = chain(tr).unwrap_err();
         assert_eq!((e.key(), e.value(), e.kind()), (Some(key), Some(value), ErrorKind::InvalidArgument), "{tr}");
     }
+    // The video pipeline overlays video layers and burns subtitles source-over only.
+    let e = chain("l-video,i-a.mp4,lm-multiply,l-end").unwrap_err();
+    assert_eq!((e.key(), e.value(), e.kind()), (Some("lm"), Some("multiply"), ErrorKind::Unsupported));
 }

@@ -11,9 +11,25 @@ use crate::job::{Background, Crop, Dim, Dpr, Step, Var};
 use crate::limits::Limits;
 use crate::video::{CutSpec, VideoFit, VideoInfo};
 
-/// Resolve one `w`/`h` to pixels; `None` when absent (or `auto` without a hint).
-fn dim_px(key: &str, d: &Dim, axis: u32, info: &VideoInfo, hint: Option<u32>) -> Result<Option<f64>> {
+/// The base a layer is drawn on: its output size and duration (`bw bh bar bdu`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Base {
+    pub(super) size: (u32, u32),
+    pub(super) duration: f64,
+}
+
+/// Resolve one `w`/`h` to pixels; `None` when absent (or `auto` without a hint). Inside a
+/// layer, `base` gives `bw bh bar bdu`; outside, `bdu` is the source's own duration.
+fn dim_px(
+    key: &str,
+    d: &Dim,
+    axis: u32,
+    info: &VideoInfo,
+    hint: Option<u32>,
+    base: Option<Base>,
+) -> Result<Option<f64>> {
     let (iw, ih) = (f64::from(info.display_width()), f64::from(info.display_height()));
+    let (bw, bh) = base.map_or((None, None), |b| (Some(f64::from(b.size.0)), Some(f64::from(b.size.1))));
     Ok(match d {
         Dim::Px(n) => Some(f64::from(*n)),
         Dim::Fraction(f) => Some(f * f64::from(axis)),
@@ -21,8 +37,11 @@ fn dim_px(key: &str, d: &Dim, axis: u32, info: &VideoInfo, hint: Option<u32>) ->
             Var::Iw | Var::Cw => Some(iw),
             Var::Ih | Var::Ch => Some(ih),
             Var::Iar | Var::Car => Some(iw / ih),
-            Var::Idu | Var::Bdu => Some(info.duration_secs),
-            _ => None,
+            Var::Idu => Some(info.duration_secs),
+            Var::Bdu => Some(base.map_or(info.duration_secs, |b| b.duration)),
+            Var::Bw => bw,
+            Var::Bh => bh,
+            Var::Bar => bw.zip(bh).map(|(w, h)| w / h),
         })?),
         Dim::Auto => hint.map(f64::from),
     })
@@ -46,18 +65,19 @@ fn to_px(key: &str, v: f64, limits: &Limits) -> Result<u32> {
     Ok(px)
 }
 
-/// The size and fit of one step.
+/// The size and fit of one step (of the base, or of a video layer on `base`).
 pub(super) fn size(
     step: &Step,
     info: &VideoInfo,
     hint: Option<u32>,
     limits: &Limits,
     spec: &mut CutSpec,
+    base: Option<Base>,
 ) -> Result<()> {
     let r = &step.resize;
     let (iw, ih) = (info.display_width(), info.display_height());
-    let mut w = r.width.as_ref().map(|d| dim_px("w", d, iw, info, hint)).transpose()?.flatten();
-    let mut h = r.height.as_ref().map(|d| dim_px("h", d, ih, info, None)).transpose()?.flatten();
+    let mut w = r.width.as_ref().map(|d| dim_px("w", d, iw, info, hint, base)).transpose()?.flatten();
+    let mut h = r.height.as_ref().map(|d| dim_px("h", d, ih, info, None, base)).transpose()?.flatten();
     if let Some(ar) = &r.aspect {
         let ratio = match ar {
             crate::job::AspectRatio::Ratio(a, b) => a / b,
