@@ -1,5 +1,6 @@
 //! Text layers end to end over the HTTP front end: placement, size, colour, padding and
-//! background, wrapping, custom fonts from the origin, the 16 383 px limit.
+//! background, wrapping, custom fonts from the origin, the 16 383 px limit, and non-Latin
+//! text (shaped Devanagari from the fallback font, symbols from DejaVu Sans).
 //!
 //! Each test renders on `photos/coffee.png` with `f-png` (lossless), so every pixel the layer
 //! did not touch equals the source; the layer is measured as the bounding box of the
@@ -131,4 +132,89 @@ async fn oversized_text_layer_is_400() {
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["key"], "l-text");
+}
+
+/// Base64 (URL-safe) of नमस्ते.
+const NAMASTE_B64: &str = "4KSo4KSu4KS44KWN4KSk4KWH";
+/// Base64 of six U+FFFF: a character no bundled font has, drawn as six `.notdef` boxes.
+const TOFU6_B64: &str = "77-_77-_77-_77-_77-_77-_";
+
+/// Longest horizontal run of changed pixels in any row of `b`, in pixels.
+fn longest_run(out: &Frame, src: &Frame, b: (u32, u32, u32, u32)) -> u32 {
+    let (x0, y0, x1, y1) = b;
+    let mut best = 0;
+    for y in y0..y1 {
+        let mut run = 0;
+        for x in x0..x1 {
+            run = if out.pixel(x, y) == src.pixel(x, y) { 0 } else { run + 1 };
+            best = best.max(run);
+        }
+    }
+    best
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devanagari_is_shaped_from_the_fallback_font_not_tofu() {
+    let s = start_server(config(media_dir())).await;
+    let src = source();
+    let deva = get(&s, &format!("/tr:f-png,l-text,ie-{NAMASTE_B64},fs-60,co-FF0000,l-end/photos/coffee.png")).await;
+    let tofu = get(&s, &format!("/tr:f-png,l-text,ie-{TOFU6_B64},fs-60,co-FF0000,l-end/photos/coffee.png")).await;
+    let (x0, y0, x1, y1) = changed(&deva, &src).expect("the Devanagari text changed some pixels");
+    let (w, h) = (x1 - x0, y1 - y0);
+    // न म स्ते at a 60 px em: three syllables about 0.55–0.75 em wide, and the ink from the
+    // top of the e-matra above the headline to the foot of the conjunct (about 0.8–1.1 em).
+    assert!((90..=170).contains(&w), "width {w}");
+    assert!((40..=70).contains(&h), "height {h}");
+    // The headline (shirorekha) joins the syllables: one row of ink runs across most of the
+    // word. Six .notdef boxes are separate rectangles, so their longest run is one box.
+    let run = longest_run(&deva, &src, (x0, y0, x1, y1));
+    assert!(run * 10 >= w * 8, "headline run {run} of {w}");
+    let t = changed(&tofu, &src).expect("tofu boxes");
+    let tofu_run = longest_run(&tofu, &src, t);
+    assert!(tofu_run * 4 < t.2 - t.0, "tofu run {tofu_run} of {}", t.2 - t.0);
+    assert_ne!(deva, tofu);
+    // The percent-encoded plain form renders the same text.
+    let plain = "%E0%A4%A8%E0%A4%AE%E0%A4%B8%E0%A5%8D%E0%A4%A4%E0%A5%87";
+    let by_i = get(&s, &format!("/tr:f-png,l-text,i-{plain},fs-60,co-FF0000,l-end/photos/coffee.png")).await;
+    assert!(by_i == deva);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copyright_symbols_render_from_dejavu() {
+    let s = start_server(config(media_dir())).await;
+    let src = source();
+    // ©®™ and three .notdef boxes (U+FFFF).
+    let sym = get(&s, "/tr:f-png,l-text,ie-wqnCruKEog,fs-60,co-FF0000,l-end/photos/coffee.png").await;
+    let tofu = get(&s, "/tr:f-png,l-text,ie-77-_77-_77-_,fs-60,co-FF0000,l-end/photos/coffee.png").await;
+    let (x0, y0, x1, y1) = changed(&sym, &src).expect("the symbols changed some pixels");
+    assert!((100..=200).contains(&(x1 - x0)) && (35..=55).contains(&(y1 - y0)), "{:?}", (x0, y0, x1, y1));
+    // ™ is raised: the right-most tenth of the ink has nothing in its lower half, where a
+    // .notdef box (or any full-height glyph) would have ink.
+    let lower = |f: &Frame, (x0, y0, x1, y1): (u32, u32, u32, u32)| {
+        let (xs, ys) = (x1 - (x1 - x0) / 10, (y0 + y1) / 2);
+        (xs..x1).flat_map(|x| (ys..y1).map(move |y| (x, y))).filter(|&(x, y)| f.pixel(x, y) != src.pixel(x, y)).count()
+    };
+    assert_eq!(lower(&sym, (x0, y0, x1, y1)), 0);
+    let t = changed(&tofu, &src).expect("tofu boxes");
+    assert!(lower(&tofu, t) > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_font_still_falls_back_for_devanagari() {
+    let s = start_server(config(media_dir())).await;
+    // "Hi नमस्ते": DejaVu Sans through the origin draws "Hi", the embedded Noto Sans
+    // Devanagari the rest, exactly as the built-in chain does.
+    let b64 = "SGkg4KSo4KSu4KS44KWN4KSk4KWH";
+    let builtin = get(&s, &format!("/tr:f-png,l-text,ie-{b64},fs-48,l-end/photos/coffee.png")).await;
+    let custom =
+        get(&s, &format!("/tr:f-png,l-text,ie-{b64},fs-48,ff-font@@DejaVuSans.ttf,l-end/photos/coffee.png")).await;
+    assert!(custom == builtin);
+    let tofu = get(
+        &s,
+        "/tr:f-png,l-text,ie-SGkg77-_77-_77-_77-_77-_77-_,fs-48,ff-font@@DejaVuSans.ttf,l-end/photos/coffee.png",
+    )
+    .await;
+    let src = source();
+    let (a, c) = (changed(&custom, &src).unwrap(), changed(&tofu, &src).unwrap());
+    assert!(custom != tofu && longest_run(&custom, &src, a) > longest_run(&tofu, &src, c), "{a:?} {c:?}");
 }

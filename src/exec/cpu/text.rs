@@ -1,19 +1,34 @@
 //! Text layers on the CPU (spec §7.3): `l-text` with `fs ff co ia w pa al tg bg r lh`.
 //!
-//! Owns: [`render`] (the pipeline: font, size, layout, canvas, trim), [`FontChoice`],
-//! [`MAX_TEXT_SIDE`], [`DEFAULT_FONT`]. Layout and wrapping live in `layout`, rasterising
-//! in `raster`, the box and compositing in `paint`.
+//! Owns: [`render`] (the pipeline: fonts, size, layout, canvas, trim), [`FontChoice`],
+//! [`MAX_TEXT_SIDE`], [`DEFAULT_FONT`], [`DEVANAGARI_FONT`]. Fonts, runs and shaping live in
+//! `shape`, layout and wrapping in `layout`, rasterising in `raster`, the box and
+//! compositing in `paint`.
 //!
-//! May import: `job`, `media`, `limits`, `error`, the sibling `kernels`; outside: ab_glyph.
-//! Never wgpu, tokio, tonic.
+//! May import: `job`, `media`, `limits`, `error`, the sibling `kernels`; outside: ab_glyph,
+//! rustybuzz, unicode-properties. Never wgpu, tokio, tonic.
 //!
 //! # Rules this renderer follows
-//! * **Font.** DejaVu Sans, embedded in the binary (`media/font/DejaVuSans.ttf`), so the
-//!   default never depends on the host's fonts. `ff-<path>` with an extension (the parser
-//!   keeps those as origin paths starting with `/`) is fetched from the origin through
-//!   [`LayerSource::font`](crate::exec::LayerSource::font) and parsed with ab_glyph (TrueType
-//!   or OpenType outlines; anything else is `Undecodable` naming `ff`). Built-in names
-//!   (`ff-DejaVuSans`, `ff-Roboto`, …) all map to DejaVu Sans: no other family is bundled.
+//! * **Fonts.** A fallback chain, embedded in the binary so it never depends on the host's
+//!   fonts: DejaVu Sans (`media/font/DejaVuSans.ttf`: Latin, Greek, Cyrillic, symbols such
+//!   as `©®™`), then Noto Sans Devanagari (`media/font/NotoSansDevanagari-Regular.ttf`).
+//!   `ff-<path>` with an extension (the parser keeps those as origin paths starting with
+//!   `/`) is fetched from the origin through
+//!   [`LayerSource::font`](crate::exec::LayerSource::font) and put first in the chain
+//!   (TrueType or OpenType outlines; anything else is `Undecodable` naming `ff`). Built-in
+//!   names (`ff-DejaVuSans`, `ff-Roboto`, …) all mean the default chain: no other family is
+//!   bundled.
+//! * **Fallback.** Each line is split into runs of one font: a character goes to the first
+//!   font in the chain whose character map has it; combining marks and ZWJ/ZWNJ stay with
+//!   the run before them when its font has them (so a cluster is never split between
+//!   fonts); a character no font has stays in the current run and draws as that font's
+//!   `.notdef` box.
+//! * **Shaping.** Each run is shaped with rustybuzz (HarfBuzz's OpenType shaping: script
+//!   and direction guessed from the run, the text around it as context, the font's default
+//!   features), so kerning, ligatures, Devanagari conjuncts (क्ष), half forms, reph and the
+//!   i-matra drawn before its consonant (कि) come from the font's GSUB/GPOS tables. The
+//!   shaped glyph ids and positions are rasterised with ab_glyph; every font is scaled to
+//!   the same em size. Runs are laid out left to right in text order (no bidi reordering).
 //! * **Size.** `fs` is the em size in pixels (CSS `font-size`), default 45. Expressions see
 //!   the parent as `bw bh bar`; `iw ih cw ch` are the parent's size as well, since a text
 //!   layer has no input image of its own.
@@ -21,11 +36,14 @@
 //!   bold is synthesised by dilating the coverage mask (1 px horizontally per 24 px of size,
 //!   at least 1, half that vertically) and italic by shearing each glyph 0.2 px right per
 //!   pixel above the baseline (about 11°, the slant of DejaVu Sans Oblique).
-//! * **Lines.** `\n` starts a new line. With `w`, words wrap greedily at the width (the
-//!   text width, padding excluded); a word longer than a line is broken between characters.
-//!   `ia` aligns lines inside the widest one. Line spacing is the font's own
-//!   (ascent − descent + line gap) unless `lh` is given, which multiplies the font size
-//!   (CSS `line-height: <number>`); glyphs sit vertically centred in their line box.
+//! * **Lines.** `\n` starts a new line. With `w`, words (split at whitespace) wrap greedily
+//!   at the width (the text width, padding excluded), measured as shaped; a word longer
+//!   than a line is broken between shaping clusters, never inside one, and a cluster ending
+//!   in a virama stays with the next (a conjunct is not split). `ia` aligns lines inside the
+//!   widest one. Line spacing is the fonts' own (the highest ascent − the lowest descent +
+//!   the largest line gap of the fonts the text uses) unless `lh` is given, which
+//!   multiplies the font size (CSS `line-height: <number>`); glyphs sit vertically centred
+//!   in their line box.
 //! * **Box.** Without `pa`, the layer is trimmed to the ink bounding box of the text (spec:
 //!   "empty space around rendered text is trimmed by default"). With `pa` (1–4 values, CSS
 //!   order) the layout box (line boxes, united with the ink) is kept and padded. `bg` fills
@@ -39,18 +57,23 @@
 mod layout;
 mod paint;
 mod raster;
+mod shape;
 
-use ab_glyph::{Font, FontArc, PxScale, ScaleFont};
-
-use self::layout::{advance, lines, padding, resolve};
+use self::layout::{lines, padding, resolve};
 use self::raster::{Canvas, ITALIC_SHEAR};
+use self::shape::{Face, Fonts};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::{TextAlign, TextStyle};
 use crate::limits::Limits;
 use crate::media::Frame;
 
-/// DejaVu Sans (Bitstream Vera licence), the default and the only built-in font.
+/// DejaVu Sans (Bitstream Vera licence), the default font: first in the chain unless `ff`
+/// names a file.
 pub static DEFAULT_FONT: &[u8] = include_bytes!("../../../media/font/DejaVuSans.ttf");
+
+/// Noto Sans Devanagari Regular (SIL OFL 1.1), the built-in fallback for what DejaVu Sans
+/// lacks (Devanagari).
+pub static DEVANAGARI_FONT: &[u8] = include_bytes!("../../../media/font/NotoSansDevanagari-Regular.ttf");
 
 /// Largest side of a text layer in pixels (spec §7.1).
 pub const MAX_TEXT_SIDE: u32 = 16383;
@@ -61,7 +84,7 @@ const DEFAULT_SIZE: f64 = 45.0;
 /// Which font a text layer asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FontChoice<'a> {
-    /// The embedded DejaVu Sans (no `ff`, or a built-in name).
+    /// The embedded chain, DejaVu Sans first (no `ff`, or a built-in name).
     Default,
     /// A font file at this origin path.
     File(&'a str),
@@ -78,15 +101,12 @@ impl<'a> FontChoice<'a> {
     }
 }
 
-/// Parse font bytes; `None` = the embedded default.
-fn load_font(bytes: Option<Vec<u8>>, path: &str) -> Result<FontArc> {
-    match bytes {
-        None => FontArc::try_from_slice(DEFAULT_FONT).map_err(|e| Error::internal(format!("embedded font: {e}"))),
-        Some(b) => FontArc::try_from_vec(b).map_err(|e| {
-            Error::new(ErrorKind::Undecodable, format!("font file is not a TrueType/OpenType font: {e}"))
-                .with_param("ff", path)
-        }),
-    }
+/// Parse the `ff` file at origin path `path`.
+fn load_font<'a>(bytes: &'a [u8], path: &str) -> Result<Face<'a>> {
+    Face::parse(bytes).map_err(|e| {
+        Error::new(ErrorKind::Undecodable, format!("font file is not a TrueType/OpenType font: {e}"))
+            .with_param("ff", path)
+    })
 }
 
 /// `f64` → `f32` for pixel geometry (values are already checked to be small).
@@ -114,7 +134,8 @@ fn too_large(w: u64, h: u64) -> Error {
 }
 
 /// Render `text` in `style` for a parent of size `parent`. `font_bytes` holds the file
-/// named by `ff` (when [`FontChoice::File`]); `None` = the embedded default.
+/// named by `ff` (when [`FontChoice::File`]), put first in the chain; `None` = the embedded
+/// chain only.
 pub fn render(
     limits: &Limits,
     text: &str,
@@ -122,7 +143,10 @@ pub fn render(
     parent: (u32, u32),
     font_bytes: Option<Vec<u8>>,
 ) -> Result<Frame> {
-    let font = load_font(font_bytes, style.font.as_deref().unwrap_or_default())?;
+    let custom = match &font_bytes {
+        Some(b) => Some(load_font(b, style.font.as_deref().unwrap_or_default())?),
+        None => None,
+    };
     let size = match &style.size {
         Some(d) => resolve("fs", d, parent.1, parent)?,
         None => DEFAULT_SIZE,
@@ -134,13 +158,7 @@ pub fn render(
     if size < 1.0 {
         return Err(Error::invalid("fs", format!("{size}"), "font size must be at least 1 px"));
     }
-    let upem = font.units_per_em().unwrap_or(2048.0);
-    // ab_glyph scales by (ascent − descent); fs is the em size, so convert.
-    let scale = PxScale::from(f32_of(size) * font.height_unscaled() / upem);
-    let sf = font.as_scaled(scale);
-    let (ascent, descent) = (sf.ascent(), sf.descent());
-    let natural = ascent - descent + sf.line_gap();
-    let line_h = style.line_height.map_or(natural, |m| f32_of(m * size)).max(1.0);
+    let fonts = Fonts::new(custom.as_ref(), f32_of(size))?;
     let pad = padding(&style.padding, parent)?;
     let wrap = match &style.max_width {
         Some(d) => {
@@ -149,8 +167,14 @@ pub fn render(
         }
         None => None,
     };
-    let lines = lines(&sf, text, wrap);
-    let widths: Vec<f32> = lines.iter().map(|l| advance(&sf, l)).collect();
+    let lines = lines(&fonts, text, wrap);
+    // Line metrics: the union over the faces the text uses (the first face for empty text).
+    let mut used: Vec<usize> = lines.iter().flat_map(|l| l.glyphs.iter().map(|g| g.face)).collect();
+    used.sort_unstable();
+    used.dedup();
+    let (ascent, descent, gap) = fonts.metrics(used);
+    let line_h = style.line_height.map_or(ascent - descent + gap, |m| f32_of(m * size)).max(1.0);
+    let widths: Vec<f32> = lines.iter().map(|l| l.width).collect();
     let layout_w = ceil_px(widths.iter().copied().fold(0.0, f32::max));
     #[expect(clippy::cast_precision_loss, reason = "line count ≤ 2001 (text is capped at 2000 chars)")]
     let layout_h = ceil_px(line_h * lines.len() as f32);
@@ -184,7 +208,7 @@ pub fn render(
         let top = mf + line_h * i as f32;
         let baseline = top + (line_h - (ascent - descent)) / 2.0 + ascent;
         let x = mf + (lwf - width) * align;
-        canvas.draw_line(&font, scale, line, x, baseline, style.italic);
+        canvas.draw_line(&fonts, line, x, baseline, style.italic);
     }
     if bold_r > 0 {
         canvas.dilate(limits, bold_r as usize, bold_r.div_ceil(2) as usize)?;

@@ -1,12 +1,11 @@
 //! Text layout: lengths resolved against the parent, line measurement and wrapping, and
 //! `pa` padding.
 //!
-//! Owns: [`resolve`], [`advance`], [`lines`], [`padding`]. May import `job`, `error` and the
-//! parent's pixel-rounding helpers; ab_glyph outside.
-
-use ab_glyph::{Font, GlyphId, ScaleFont};
+//! Owns: [`resolve`], [`lines`], [`padding`]. May import `job`, `error`, the parent's
+//! pixel-rounding helpers and the sibling `shape` (every width is a shaped width).
 
 use super::round_px;
+use super::shape::{Fonts, Line};
 use crate::error::{Error, Result};
 use crate::job::{Dim, Var};
 
@@ -31,58 +30,49 @@ pub(super) fn resolve(key: &str, d: &Dim, axis: u32, parent: (u32, u32)) -> Resu
     Ok(v)
 }
 
-/// Width of `s` laid out on one line: advances plus kerning.
-pub(super) fn advance<F: Font, S: ScaleFont<F>>(font: &S, s: &str) -> f32 {
-    let mut width = 0.0;
-    let mut prev: Option<GlyphId> = None;
-    for c in s.chars() {
-        let id = font.glyph_id(c);
-        if let Some(p) = prev {
-            width += font.kern(p, id);
-        }
-        width += font.h_advance(id);
-        prev = Some(id);
-    }
-    width
-}
-
-/// Split `text` into lines: `\n` always breaks; with `wrap`, words wrap greedily and a word
-/// wider than `wrap` is broken between characters (at least one character per line).
-pub(super) fn lines<F: Font, S: ScaleFont<F>>(font: &S, text: &str, wrap: Option<f32>) -> Vec<String> {
+/// Split `text` into shaped lines: `\n` always breaks; with `wrap`, words wrap greedily (a
+/// word joins the line while the line still fits) and a word wider than `wrap` is broken
+/// between shaping clusters, never inside one (at least one cluster per line). Candidate
+/// lines are measured word by word, each word shaped with the space before it, so the cost
+/// stays linear in the text; every finished line is shaped whole for drawing.
+pub(super) fn lines(fonts: &Fonts<'_>, text: &str, wrap: Option<f32>) -> Vec<Line> {
     let mut out = Vec::new();
     for para in text.split('\n') {
         let para = para.strip_suffix('\r').unwrap_or(para);
         let Some(wrap) = wrap else {
-            out.push(para.to_owned());
+            out.push(fonts.shape(para));
             continue;
         };
-        let mut line = String::new();
+        let (mut line, mut width) = (String::new(), 0.0);
         for word in para.split_whitespace() {
-            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
-            if advance(font, &candidate) <= wrap {
-                line = candidate;
-                continue;
-            }
             if !line.is_empty() {
-                out.push(std::mem::take(&mut line));
+                let more = fonts.shape(&format!(" {word}")).width;
+                if width + more <= wrap {
+                    (line, width) = (format!("{line} {word}"), width + more);
+                    continue;
+                }
+                out.push(fonts.shape(&std::mem::take(&mut line)));
             }
-            if advance(font, word) <= wrap {
-                line = word.to_owned();
+            let shaped = fonts.shape(word);
+            if shaped.width <= wrap {
+                (line, width) = (word.to_owned(), shaped.width);
                 continue;
             }
-            // Break the long word: grow a chunk while it fits, measured incrementally.
-            let mut width = 0.0;
-            for c in word.chars() {
-                let w = font.h_advance(font.glyph_id(c));
+            // Break the long word: grow a chunk cluster by cluster while it fits, measured
+            // with the advances of the word shaped whole.
+            let clusters = shaped.clusters(word);
+            width = 0.0;
+            for (i, &(start, w)) in clusters.iter().enumerate() {
+                let end = clusters.get(i + 1).map_or(word.len(), |c| c.0);
                 if !line.is_empty() && width + w > wrap {
-                    out.push(std::mem::take(&mut line));
+                    out.push(fonts.shape(&std::mem::take(&mut line)));
                     width = 0.0;
                 }
-                line.push(c);
+                line.push_str(&word[start..end]);
                 width += w;
             }
         }
-        out.push(line);
+        out.push(fonts.shape(&line));
     }
     out
 }
@@ -112,9 +102,30 @@ pub(super) fn padding(pa: &[Dim], parent: (u32, u32)) -> Result<[u32; 4]> {
 #[cfg(test)]
 mod tests {
     use super::super::render;
+    use super::super::shape::Fonts;
     use super::super::tests::style;
+    use super::lines;
     use crate::job::Dim;
     use crate::limits::Limits;
+
+    #[test]
+    fn a_long_devanagari_word_breaks_between_syllables() {
+        let fonts = Fonts::new(None, 40.0).unwrap();
+        // नमस्तेनमस्ते: न म स्ते न म स्ते; at ~1.5 syllables per line, each line holds one
+        // syllable and स्ते (a half form of स joined to ते) is never split after its virama.
+        let word = "नमस्तेनमस्ते";
+        let one = fonts.shape("न").width;
+        let out = lines(&fonts, word, Some(one * 1.5));
+        assert!(out.len() >= 4, "{}", out.len());
+        let mut glyphs = 0;
+        for l in &out {
+            assert!(!l.glyphs.is_empty() && l.glyphs.iter().all(|g| g.id.0 != 0), "{l:?}");
+            glyphs += l.glyphs.len();
+        }
+        // Shaped per line, the glyphs are those of the word shaped whole: no broken conjunct
+        // (which would add a visible virama glyph).
+        assert_eq!(glyphs, fonts.shape(word).glyphs.len());
+    }
 
     #[test]
     fn wraps_at_width_and_breaks_long_words() {

@@ -1,11 +1,12 @@
 //! Rasterising text into an anti-aliased coverage mask: glyph outlines (with the italic
 //! shear), synthetic bold by dilation, and the ink bounding box.
 //!
-//! Owns: [`Canvas`], [`ITALIC_SHEAR`]. May import `limits`, `error`, the sibling `kernels`;
-//! ab_glyph outside.
+//! Owns: [`Canvas`], [`ITALIC_SHEAR`]. May import `limits`, `error`, the sibling `kernels`
+//! and the sibling `shape` (shaped lines, faces); ab_glyph outside.
 
-use ab_glyph::{point, Font, FontArc, GlyphId, PxScale, ScaleFont};
+use ab_glyph::{point, Font};
 
+use super::shape::{Fonts, Line};
 use crate::error::Result;
 use crate::exec::cpu::kernels::try_alloc_vec;
 use crate::limits::Limits;
@@ -29,28 +30,12 @@ impl Canvas {
         Ok(Canvas { cov: try_alloc_vec(limits, w.saturating_mul(h), 0.0f32)?, w, h })
     }
 
-    /// Draw one line of text starting at pen position `x` on `baseline`, kerned, sheared
-    /// by [`ITALIC_SHEAR`] when `italic`.
-    pub(super) fn draw_line(
-        &mut self,
-        font: &FontArc,
-        scale: PxScale,
-        line: &str,
-        x: f32,
-        baseline: f32,
-        italic: bool,
-    ) {
-        let sf = font.as_scaled(scale);
-        let mut x = x;
-        let mut prev: Option<GlyphId> = None;
-        for c in line.chars() {
-            let id = sf.glyph_id(c);
-            if let Some(p) = prev {
-                x += sf.kern(p, id);
-            }
-            let glyph = id.with_scale_and_position(scale, point(x, baseline));
-            x += sf.h_advance(id);
-            prev = Some(id);
+    /// Draw one shaped line with its pen starting at `x` on `baseline`, each glyph from its
+    /// own face, sheared by [`ITALIC_SHEAR`] when `italic`.
+    pub(super) fn draw_line(&mut self, fonts: &Fonts<'_>, line: &Line, x: f32, baseline: f32, italic: bool) {
+        for g in &line.glyphs {
+            let (font, scale) = fonts.face(g.face);
+            let glyph = g.id.with_scale_and_position(scale, point(x + g.x, baseline + g.y));
             let Some(og) = font.outline_glyph(glyph) else { continue };
             let b = og.px_bounds();
             og.draw(|gx, gy, c| {
