@@ -53,6 +53,9 @@ mod svg_output;
 // bl with a large σ, planned reduced, against the exact Gaussian (issue #14).
 mod blur_plan;
 
+// GPU against CPU through the pipeline: layers, flips, face crops, trim, animation frames.
+mod gpu_parity;
+
 // scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
 mod device_bench;
 
