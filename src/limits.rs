@@ -31,6 +31,11 @@ pub struct Limits {
     /// Refuse damaged sources (a JPEG whose data stops early or carries corrupt segments)
     /// instead of rendering what decodes, as libvips' `fail=false` and browsers do.
     pub strict_decode: bool,
+    /// Largest output, in pixels, that `f-auto` encodes as AVIF; a larger one goes out as the
+    /// next format the client takes (WebP, else JPEG/PNG). AVIF is the slowest encoder by far
+    /// (docs/benchmarks.md, "AVIF and f-auto"); 0 never negotiates AVIF. `f-avif` is not
+    /// affected.
+    pub max_auto_avif_pixels: u64,
 }
 
 impl Default for Limits {
@@ -48,6 +53,7 @@ impl Default for Limits {
             // measured, docs/security.md): a 20 MP photo takes a few `bl-100`, not 250.
             max_work: 40_000_000_000,
             strict_decode: false,
+            max_auto_avif_pixels: 250_000,
         }
     }
 }

@@ -115,6 +115,23 @@ pub fn negotiate(accept: &str, has_alpha: bool) -> Format {
     }
 }
 
+/// [`negotiate`] for an output of `pixels`: AVIF only up to `limits.max_auto_avif_pixels`,
+/// past it the format the client takes next (its encoder costs a fraction of AVIF's).
+pub fn negotiate_sized(accept: &str, has_alpha: bool, pixels: u64, limits: &Limits) -> Format {
+    match negotiate(accept, has_alpha) {
+        Format::Avif if pixels > limits.max_auto_avif_pixels => {
+            let without_avif: Vec<&str> = accept.split(',').filter(|item| !is_avif_item(item)).collect();
+            negotiate(&without_avif.join(","), has_alpha)
+        }
+        f => f,
+    }
+}
+
+/// True for an `Accept` item naming `image/avif` (any parameters).
+pub(crate) fn is_avif_item(item: &str) -> bool {
+    item.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("image/avif")
+}
+
 fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
@@ -259,7 +276,10 @@ fn run_decoded(
     cancel::check()?;
     let t = Instant::now();
     let (format, negotiated) = match out.format {
-        None | Some(Format::Auto) => (negotiate(&input.accept, frame.has_alpha()), true),
+        None | Some(Format::Auto) => (
+            negotiate_sized(&input.accept, frame.has_alpha(), u64::from(frame.width) * u64::from(frame.height), limits),
+            true,
+        ),
         Some(Format::Orig) => (source_format(decoded.info.format), false),
         Some(f) => (f, false),
     };
@@ -302,6 +322,18 @@ mod tests {
         assert_eq!(negotiate("IMAGE/AVIF", false), Format::Avif);
         // Wildcards do not imply AVIF or WebP support.
         assert_eq!(negotiate("image/*,*/*;q=0.8", false), Format::Jpeg);
+    }
+
+    #[test]
+    fn auto_avif_stops_at_the_pixel_budget() {
+        let chrome = "image/avif,image/webp,image/apng,*/*;q=0.8";
+        let l = Limits { max_auto_avif_pixels: 1_000_000, ..Limits::default() };
+        assert_eq!(negotiate_sized(chrome, false, 1_000_000, &l), Format::Avif);
+        assert_eq!(negotiate_sized(chrome, false, 1_000_001, &l), Format::Webp);
+        assert_eq!(negotiate_sized("image/avif;q=0.9,*/*", true, 5_000_000, &l), Format::Png);
+        assert_eq!(negotiate_sized("image/avif", false, 5_000_000, &l), Format::Jpeg);
+        let never = Limits { max_auto_avif_pixels: 0, ..l };
+        assert_eq!(negotiate_sized(chrome, false, 1, &never), Format::Webp);
     }
 
     #[test]

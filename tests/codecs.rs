@@ -330,6 +330,10 @@ async fn f_auto_negotiates_avif_then_webp_and_varies() {
         assert_eq!(resp.headers()["content-type"], mime, "Accept: {accept}");
         assert!(resp.headers().get_all("vary").iter().any(|v| v.to_str().unwrap_or("").contains("Accept")));
     }
+    // Past limits.max_auto_avif_pixels (250 000) the next format the client takes: 1000×625.
+    let big = s.url("/tr:w-1000,f-auto/photos/LadyBird.jpg");
+    let resp = client.get(big).header("accept", "image/avif,image/webp,*/*;q=0.8").send().await.unwrap();
+    assert_eq!(resp.headers()["content-type"], "image/webp");
 }
 
 #[test]

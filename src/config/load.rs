@@ -116,6 +116,7 @@ impl Config {
             max_layers: self.limits.max_layers,
             max_work: self.limits.max_work,
             strict_decode: self.limits.strict_decode,
+            max_auto_avif_pixels: self.limits.max_auto_avif_pixels,
         }
     }
 

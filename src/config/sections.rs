@@ -168,6 +168,9 @@ pub struct LimitsConfig {
     /// Refuse damaged sources (truncated or corrupt JPEG data) with 422 instead of rendering
     /// what decodes (the missing part grey), as libvips' `fail=false` and browsers do.
     pub strict_decode: bool,
+    /// Largest output in pixels that `f-auto` sends as AVIF (slow to encode); larger ones get
+    /// WebP or JPEG/PNG. 0 = never AVIF through `f-auto`; `f-avif` always encodes AVIF.
+    pub max_auto_avif_pixels: u64,
     /// Image jobs running at once.
     pub max_concurrent_jobs: usize,
     /// Image jobs waiting for a slot; more are refused with 429.
@@ -353,6 +356,7 @@ impl Default for LimitsConfig {
             max_layers: l.max_layers,
             max_work: l.max_work,
             strict_decode: l.strict_decode,
+            max_auto_avif_pixels: l.max_auto_avif_pixels,
             max_concurrent_jobs: 8,
             max_queued_jobs: 64,
         }

@@ -16,12 +16,13 @@
 
 use std::time::Instant;
 
-use super::{ms, negotiate, source_format, OriginLayers, Timings, TransformOutput, DEFAULT_QUALITY};
+use super::{ms, negotiate_sized, source_format, OriginLayers, Timings, TransformOutput, DEFAULT_QUALITY};
 use crate::app::App;
 use crate::error::{Error, ErrorKind, Result};
 use crate::exec::variants::{Variant, MAX_VARIANTS};
 use crate::exec::BackendKind;
 use crate::job::{BackendPref, Format, Hints, Job};
+use crate::limits::Limits;
 use crate::media::decode::{decode_with, DecodeOptions, Decoded};
 use crate::media::encode::{encode_with, EncodeOptions, Metadata};
 use crate::media::probe::{probe, SourceFormat};
@@ -133,7 +134,7 @@ fn render_blocking(
             None => Ok(original(bytes)),
             Some((frame, report)) => {
                 let t = Instant::now();
-                let mut out = encode_variant(job, &input.accept, &decoded, &frame)?;
+                let mut out = encode_variant(job, &input.accept, &decoded, &frame, limits)?;
                 out.backend = report.run.backend;
                 // A variant that left the batch says why when nothing else fell back.
                 out.fallback_reason = report.run.fallback_reason.or(report.unbatched.map(|u| format!("unbatched:{u}")));
@@ -161,10 +162,19 @@ pub(super) fn original(bytes: &[u8]) -> TransformOutput {
 }
 
 /// Encode one variant's frame as `job.output` asks (the same choices as a single job).
-fn encode_variant(job: &Job, accept: &str, decoded: &Decoded, frame: &crate::media::Frame) -> Result<TransformOutput> {
+fn encode_variant(
+    job: &Job,
+    accept: &str,
+    decoded: &Decoded,
+    frame: &crate::media::Frame,
+    limits: &Limits,
+) -> Result<TransformOutput> {
     let out = &job.output;
     let (format, negotiated) = match out.format {
-        None | Some(Format::Auto) => (negotiate(accept, frame.has_alpha()), true),
+        None | Some(Format::Auto) => {
+            let pixels = u64::from(frame.width) * u64::from(frame.height);
+            (negotiate_sized(accept, frame.has_alpha(), pixels, limits), true)
+        }
         Some(Format::Orig) => (source_format(decoded.info.format), false),
         Some(f) => (f, false),
     };
