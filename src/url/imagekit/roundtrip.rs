@@ -180,6 +180,7 @@ fn corpus_round_trips() {
         "l-video,i-clips@@a%20b.mp4,lfo-top_right,lso-1.5,ldu-bdu_div_2,w-bw_mul_0.25,so-0.5,du-2,l-end",
         "l-video,ie-Y2xpcC5tcDQ,lx-N10,ly-20,lso-1,leo-3,ldu-9,h-100,l-end",
         "l-subtitles,i-subs@@en.srt,fs-24,ff-DejaVuSans,co-yellow,bg-00000060,tg-b_i,fol-2_A1CCDD50,fsh-blue_3,l-end",
+        "l-subtitles,i-subs@@en.vtt,ff-fonts@@NotoSans-Regular.ttf,co-red,l-end",
     ];
     for tr in more {
         round_trip(tr, &ParseOptions::none());
