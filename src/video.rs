@@ -21,6 +21,7 @@
 //! * `blocking`: [`run_blocking`], the only file that touches tokio.
 //! * Layers (`l-video`, `l-subtitles`): `overlay` ([`OverlaySpec`] and the composing graph
 //!   text), `subtitle` (SRT/WebVTT → [`Cue`]s), `ass` (cues → the ASS script libass renders),
+//!   `font` (a subtitles font file → [`SubtitleFont`], its family name read with ttf-parser),
 //!   all pure; `layer_feed` (FFmpeg side) decodes a layer video and feeds the graph.
 //! * FFmpeg side (the only files importing ffmpeg-next):
 //!   * `source`: init, open and probe, keyframe-safe seek, time conversions.
@@ -37,6 +38,7 @@ mod copy;
 mod cut;
 mod encode;
 mod error;
+mod font;
 mod geometry;
 mod layer_feed;
 mod overlay;
@@ -53,6 +55,7 @@ use std::sync::atomic::AtomicBool;
 pub use self::ass::SubtitleSpec;
 pub use self::blocking::run_blocking;
 pub use self::error::VideoError;
+pub use self::font::{SubtitleFont, MAX_FONT_BYTES};
 pub(crate) use self::geometry::{filter_chain, plan_geometry};
 pub use self::overlay::OverlaySpec;
 pub use self::subtitle::{parse_subtitles, Cue, Span, MAX_SUBTITLE_BYTES};

@@ -179,6 +179,10 @@ fn jobs_survive_the_wire_unchanged() {
         // The effects with their own option grammar, defaults and negatives included.
         "/tr:e-shadow,e-shadow-bl-0_st-100_x-N100_y-N5,e-gradient,e-gradient-ld-45_from-red_to-00FF0040_sp-0.25/a.png",
         "/tr:e-gradient-sp-300,e-distort-p-N20_0_300_N5_280_200_0_210,e-distort-a-N90.5/a.png",
+        // An `sp` expression travels as its text and is resolved by the daemon's planner.
+        "/tr:e-gradient-ld-right_sp-ih_div_2_add_10/a.png",
+        // A subtitles layer's font file travels as its origin path.
+        "/tr:l-subtitles,i-subs@@en.srt,ff-fonts@@NotoSans-Regular.ttf,l-end/v/clip.mp4",
     ] {
         let (path, query) = url.split_once('?').map_or((url, None), |(p, q)| (p, Some(q)));
         let full = query.map_or(path.to_string(), |q| format!("{path}?{q}"));

@@ -200,6 +200,79 @@ async fn subtitles_burn_in_during_the_cue_in_their_colour() {
     assert!(text_colour(&plain.frame(2.5), &cut.frame(2.5), bottom).is_none(), "cue shown after its end");
 }
 
+/// A second font for the font-file test and a line it draws, renamed to a family no installed
+/// font has, so that only the file in the daemon's private fonts folder can supply it: were
+/// the file not written there, or its family misread, libass would fall back to the fonts of
+/// the machine and draw what the DejaVu render of the same line draws. The rename swaps
+/// "Noto" for "Xfmd" inside the `name` table (UTF-16BE and Mac Roman entries), same length,
+/// so no offset moves (and neither FreeType nor ttf-parser checks table checksums).
+/// `media/font/NotoSansDevanagari-Regular.ttf` when the tree has it (it has no Latin letters,
+/// and DejaVu Sans no Devanagari), else the system's Noto Sans Mono (fonts-noto-mono), whose
+/// `i` is 0.6 em against DejaVu's 0.28.
+fn second_font() -> (Vec<u8>, &'static str) {
+    let candidates = [
+        (media_dir().join("font/NotoSansDevanagari-Regular.ttf"), "इइइइ नमस्ते"),
+        ("/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf".into(), "iiiiiiiiiiiiiiii"),
+    ];
+    let (path, line) =
+        candidates.iter().find(|(p, _)| p.exists()).unwrap_or_else(|| panic!("no second font: {candidates:?}"));
+    let mut data = std::fs::read(path).unwrap();
+    // The `name` table's bytes, from the table records after the 12-byte sfnt header.
+    let u32_at = |d: &[u8], i: usize| u32::from_be_bytes(d[i..i + 4].try_into().unwrap()) as usize;
+    let tables = usize::from(u16::from_be_bytes([data[4], data[5]]));
+    let record = (0..tables).map(|t| 12 + 16 * t).find(|&r| &data[r..r + 4] == b"name").expect("a name table");
+    let (start, len) = (u32_at(&data, record + 8), u32_at(&data, record + 12));
+    let name = &mut data[start..start + len];
+    let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_be_bytes).collect::<Vec<u8>>();
+    for (from, to) in [(b"Noto".to_vec(), b"Xfmd".to_vec()), (utf16("Noto"), utf16("Xfmd"))] {
+        let mut i = 0;
+        while let Some(at) = name[i..].windows(from.len()).position(|w| w == from.as_slice()) {
+            name[i + at..i + at + from.len()].copy_from_slice(&to);
+            i += at + from.len();
+        }
+    }
+    (data, line)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subtitles_draw_with_a_font_file() {
+    let dir = media();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("subs")).unwrap();
+    std::fs::create_dir_all(root.join("font")).unwrap();
+    let (font, line) = second_font();
+    let cue = |text: &str| format!("1\n00:00:01,500 --> 00:00:03,000\n{text}\n");
+    std::fs::write(root.join("subs/latin.srt"), cue("HELLO WORLD")).unwrap();
+    std::fs::write(root.join("subs/second.srt"), cue(line)).unwrap();
+    std::fs::copy(media_dir().join("font/DejaVuSans.ttf"), root.join("font/DejaVuSans.ttf")).unwrap();
+    std::fs::write(root.join("font/second.ttf"), font).unwrap();
+    let s = start_server(config(root.to_owned())).await;
+    let url = |subs: &str, ff: &str| {
+        s.url(&format!("/tr:w-320,l-subtitles,i-subs@@{subs}.srt,{ff}fs-30,l-end/video/bigbuckbunny.mp4"))
+    };
+    let base = render(&s.url("/tr:w-320/video/bigbuckbunny.mp4")).await;
+    let file = render(&url("latin", "ff-font@@DejaVuSans.ttf,")).await;
+    let builtin = render(&url("latin", "")).await;
+
+    let bottom = (0, 120, 320, 60);
+    let (b, f, d) = (base.frame(2.0), file.frame(2.0), builtin.frame(2.0));
+    assert!(text_colour(&b, &f, bottom).is_some(), "no text drawn with ff-font@@DejaVuSans.ttf");
+    for t in [1.0, 3.3] {
+        assert!(text_colour(&base.frame(t), &file.frame(t), bottom).is_none(), "t={t}: text outside the cue");
+    }
+    // The bundled font as a file draws what the built-in default draws (two encodes of the
+    // same pictures: "unchanged" in the module doc's sense).
+    assert!(mad(&d, &f, bottom) < 8.0, "the DejaVu file differs from the built-in DejaVu: {}", mad(&d, &f, bottom));
+
+    // The second font's line, drawn with it and with DejaVu: far apart (measured 22 with either
+    // candidate; 0 when the file is left out of the fonts folder).
+    let dejavu = render(&url("second", "ff-font@@DejaVuSans.ttf,")).await.frame(2.0);
+    let second = render(&url("second", "ff-font@@second.ttf,")).await.frame(2.0);
+    assert!(text_colour(&b, &second, bottom).is_some(), "no text drawn with the second font");
+    let apart = mad(&dejavu, &second, bottom);
+    assert!(apart > 3.0, "the second font drew what DejaVu draws: {apart}");
+}
+
 async fn error(url: &str) -> (StatusCode, String, Option<String>) {
     let resp = reqwest::get(url).await.unwrap();
     let status = resp.status();
@@ -217,6 +290,7 @@ async fn layer_errors_are_clear_client_errors() {
     std::fs::write(root.join("subs/garbage.srt"), b"\x00\x01 not subtitles at all \xff\xfe").unwrap();
     std::fs::write(root.join("subs/text.srt"), "just a line of text\nand another\n").unwrap();
     std::fs::write(root.join("subs/big.srt"), vec![b'a'; 3 * 1024 * 1024]).unwrap();
+    std::fs::write(root.join("subs/ok.srt"), "1\n00:00:01,000 --> 00:00:02,000\nHi\n").unwrap();
     std::fs::write(root.join("layers/fake.mp4"), "not a video\n".repeat(100)).unwrap();
     let s = start_server(config(root.to_owned())).await;
     let v = "/video/bigbuckbunny.mp4";
@@ -244,6 +318,9 @@ async fn layer_errors_are_clear_client_errors() {
         ("/tr:l-subtitles,i-subs@@text.srt,l-end", StatusCode::UNPROCESSABLE_ENTITY, "", "l-subtitles"),
         ("/tr:l-subtitles,i-subs@@big.srt,l-end", StatusCode::PAYLOAD_TOO_LARGE, "", "l-subtitles"),
         ("/tr:l-subtitles,i-subs@@none.srt,l-end", StatusCode::NOT_FOUND, "", "l-subtitles"),
+        // A subtitles layer's font file: not a font (the .srt itself), missing.
+        ("/tr:l-subtitles,i-subs@@ok.srt,ff-subs@@ok.srt,l-end", StatusCode::UNPROCESSABLE_ENTITY, "undecodable", "ff"),
+        ("/tr:l-subtitles,i-subs@@ok.srt,ff-font@@none.ttf,l-end", StatusCode::NOT_FOUND, "not_found", "ff"),
         ("/tr:l-video,i-layers@@none.mp4,l-end", StatusCode::NOT_FOUND, "", "l-video"),
         ("/tr:l-video,i-layers@@fake.mp4,l-end", StatusCode::UNPROCESSABLE_ENTITY, "", "l-video"),
         ("/tr:l-video,i-layers@@green.mp4,lso-9,l-end", StatusCode::BAD_REQUEST, "invalid_argument", "lso"),

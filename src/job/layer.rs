@@ -151,7 +151,7 @@ pub enum LayerMode {
 pub struct SubtitleStyle {
     /// Font size in pixels of the output frame (`fs`).
     pub size: Option<u32>,
-    /// Built-in font name (`ff`).
+    /// Font (`ff`): a built-in name, or the origin path of a font file (starts with `/`).
     pub font: Option<String>,
     /// Text colour (`co`); default white.
     pub color: Option<Color>,

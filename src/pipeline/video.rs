@@ -225,7 +225,7 @@ async fn cut_into(app: &App, input: CutInput, dest: Option<&Path>) -> Result<Cut
     crate::plan::cost::check_counts(&input.job, &app.limits)?;
     let started = Instant::now();
     let src = source_file(app, &input.job.source).await?;
-    let layers = layer_files::fetch(app, &input.job).await?;
+    let mut layers = layer_files::fetch(app, &input.job).await?;
     let fetch_ms = ms(started);
     let permit = video_permit(app).await?;
     let backend = Arc::clone(&app.video);

@@ -80,7 +80,7 @@ pub(super) fn apply(step: &Step, b: &mut Builder<'_>) -> Result<()> {
                 Some(op) => ("e-shadow", op),
                 None => continue,
             },
-            Effect::Gradient(ref g) => ("e-gradient", fx::gradient(g, b.size)),
+            Effect::Gradient(ref g) => ("e-gradient", fx::gradient(g, b.size, &b.vars)?),
             Effect::Distort(ref d) => ("e-distort", fx::distort(d)),
         };
         b.push(key, op)?;

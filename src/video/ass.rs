@@ -1,16 +1,21 @@
 //! Burned-in subtitles: the cues of an `l-subtitles` layer and its style as an ASS script
 //! that libass (FFmpeg's `ass` filter) renders, and the private folder holding that script
-//! and the one font libass may use.
+//! and the fonts libass is pointed at.
 //!
 //! Owns: [`SubtitleSpec`], [`ass_script`], [`SubtitleFiles`]. Pure except
-//! [`SubtitleFiles::write`], which writes two files into a fresh temporary folder. Imports
-//! `job`, `error` and the parent's types.
+//! [`SubtitleFiles::write`], which writes the script and the fonts into a fresh temporary
+//! folder. Imports `job`, `error` and the parent's types.
 //!
 //! # Choices
 //! * Font: DejaVu Sans, the bundled font (`media/font/DejaVuSans.ttf`, embedded in the
 //!   binary), written next to the script and named as the `fontsdir` of the filter, so
 //!   rendering does not depend on the fonts of the machine. Every built-in `ff` name maps to
 //!   it, as for text layers; bold and italic are synthesised by libass.
+//! * A font file (`ff-fonts@@x.ttf`, fetched and read by the caller into a [`SubtitleFont`])
+//!   is written into the same folder under a fixed name, and its family name goes in the
+//!   style's `Fontname`, which is how libass finds it. A family with a comma cannot sit in a
+//!   style line (no escape exists there), so the style keeps DejaVu Sans and every line
+//!   starts with an `\fn` override naming the family instead.
 //! * Sizes are pixels of the output frame: `PlayResX/Y` is the output size.
 //! * Defaults: white text, `fs` = 1/20 of the output height, a 2 px black outline, no box.
 //!   `bg` draws an opaque box behind each line (ASS `BorderStyle=3`, whose box libass paints
@@ -21,6 +26,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::font::SubtitleFont;
 use super::subtitle::{Cue, Span};
 use super::VideoError;
 use crate::error::Result;
@@ -40,6 +46,8 @@ pub struct SubtitleSpec {
     pub cues: Vec<Cue>,
     /// Style from the URL.
     pub style: SubtitleStyle,
+    /// The font file `style.font` names, when it names one (read by the caller).
+    pub font: Option<SubtitleFont>,
 }
 
 /// `&HAABBGGRR`: ASS colours are BGR, and their alpha is transparency (00 = opaque).
@@ -103,12 +111,17 @@ pub(crate) fn ass_script(spec: &SubtitleSpec, frame: (u32, u32), (from, to): (f6
     let (shadow, back) = s.shadow.map_or((0, ass_color(black)), |(c, d)| (d, ass_color(c)));
     let flag = |on: bool| if on { -1 } else { 0 };
     let margin = (frame.1 / 20).max(4);
+    let (family, line_font) = match &spec.font {
+        Some(f) if f.needs_override() => (FONT_FAMILY, format!("{{\\fn{}}}", f.family)),
+        Some(f) => (f.family.as_str(), String::new()),
+        None => (FONT_FAMILY, String::new()),
+    };
     let mut out = format!(
         "[Script Info]\nScriptType: v4.00+\nPlayResX: {}\nPlayResY: {}\nWrapStyle: 0\nScaledBorderAndShadow: yes\n\n\
          [V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, \
          Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, \
          MarginL, MarginR, MarginV, Encoding\n\
-         Style: Default,{FONT_FAMILY},{size},{primary},{primary},{outline_color},{back},{},{},0,0,100,100,0,0,\
+         Style: Default,{family},{size},{primary},{primary},{outline_color},{back},{},{},0,0,100,100,0,0,\
          {border_style},{outline},{shadow},2,{margin},{margin},{margin},1\n\n\
          [Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
         frame.0,
@@ -118,7 +131,8 @@ pub(crate) fn ass_script(spec: &SubtitleSpec, frame: (u32, u32), (from, to): (f6
     );
     for cue in spec.cues.iter().filter(|c| c.end > from && c.start < to) {
         let (a, b) = (cue.start.max(from) - from, cue.end.min(to) - from);
-        let _ = writeln!(out, "Dialogue: 0,{},{},Default,,0,0,0,,{}", ass_time(a), ass_time(b), ass_text(&cue.spans));
+        let (a, b, text) = (ass_time(a), ass_time(b), ass_text(&cue.spans));
+        let _ = writeln!(out, "Dialogue: 0,{a},{b},Default,,0,0,0,,{line_font}{text}");
     }
     out
 }
@@ -130,13 +144,16 @@ pub(crate) struct SubtitleFiles {
 }
 
 impl SubtitleFiles {
-    /// Write `script` and the bundled font into a fresh folder.
-    pub(crate) fn write(script: &str) -> Result<SubtitleFiles> {
+    /// Write `script`, the bundled font and the layer's font file, if any, into a fresh folder.
+    pub(crate) fn write(script: &str, font: Option<&SubtitleFont>) -> Result<SubtitleFiles> {
         let io = |op| move |source| VideoError::Io { op, source };
         let dir =
             tempfile::Builder::new().prefix("xformd-subs-").tempdir().map_err(io("creating a subtitles folder"))?;
         std::fs::write(dir.path().join(SCRIPT), script).map_err(io("writing the subtitles script"))?;
         std::fs::write(dir.path().join("DejaVuSans.ttf"), FONT).map_err(io("writing the subtitles font"))?;
+        if let Some(f) = font {
+            std::fs::write(dir.path().join(f.file_name()), &f.data).map_err(io("writing the layer's font file"))?;
+        }
         Ok(SubtitleFiles { dir })
     }
 
@@ -174,6 +191,7 @@ mod tests {
         let spec = SubtitleSpec {
             cues: vec![cue(0.5, 1.0, "before"), cue(1.5, 2.5, "inside"), cue(4.0, 9.0, "tail")],
             style: SubtitleStyle { color: Some(Color { rgb: [255, 0, 0], opacity_pct: None }), ..Default::default() },
+            font: None,
         };
         let s = ass_script(&spec, (320, 180), (1.0, 5.0));
         assert!(s.contains("PlayResX: 320\nPlayResY: 180"));
@@ -181,5 +199,32 @@ mod tests {
         assert!(!s.contains("before"));
         assert!(s.contains("Dialogue: 0,0:00:00.50,0:00:01.50,Default,,0,0,0,,inside"));
         assert!(s.contains("Dialogue: 0,0:00:03.00,0:00:04.00,Default,,0,0,0,,tail"));
+    }
+
+    #[test]
+    fn a_font_file_is_named_by_its_family() {
+        let font =
+            |family: &str| SubtitleFont { family: family.into(), data: std::sync::Arc::from(&b"\0\x01\0\0"[..]) };
+        let spec = |family| SubtitleSpec {
+            cues: vec![cue(0.0, 1.0, "hi")],
+            style: SubtitleStyle { font: Some("/fonts/x.ttf".into()), ..Default::default() },
+            font: Some(font(family)),
+        };
+        let s = ass_script(&spec("Noto Sans Devanagari"), (320, 180), (0.0, 5.0));
+        assert!(s.contains("Style: Default,Noto Sans Devanagari,9,"), "{s}");
+        assert!(s.contains(",,0,0,0,,hi\n"), "{s}");
+        // A comma would split the style line: the style keeps DejaVu, each line overrides it.
+        let s = ass_script(&spec("Fam, Display"), (320, 180), (0.0, 5.0));
+        assert!(s.contains("Style: Default,DejaVu Sans,9,"), "{s}");
+        assert!(s.contains(",,0,0,0,,{\\fnFam, Display}hi\n"), "{s}");
+
+        let files = SubtitleFiles::write("script", Some(&font("X"))).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(files.fonts())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["DejaVuSans.ttf", "layer-font.ttf", "subs.ass"]);
+        assert_eq!(std::fs::read(files.fonts().join("layer-font.ttf")).unwrap(), b"\0\x01\0\0");
     }
 }

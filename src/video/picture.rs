@@ -174,7 +174,7 @@ impl VideoPipe {
         let subtitles = match &spec.subtitles {
             Some(subs) => {
                 let script = ass_script(subs, (geometry.width, geometry.height), (start - origin, end - origin));
-                Some(SubtitleFiles::write(&script)?)
+                Some(SubtitleFiles::write(&script, subs.font.as_ref())?)
             }
             None => None,
         };

@@ -74,9 +74,10 @@ fn gradient(g: &Gradient) -> Vec<String> {
         o.push(format!("to-{}", color(g.to)));
     }
     if g.stop != d.stop {
-        o.push(match g.stop {
+        o.push(match &g.stop {
             StopPoint::Fraction(f) => format!("sp-{f}"),
             StopPoint::Px(p) => format!("sp-{p}"),
+            StopPoint::Expr(e) => format!("sp-{e}"),
         });
     }
     o
@@ -100,6 +101,9 @@ mod tests {
             stop: StopPoint::Fraction(0.8),
         };
         assert_eq!(effect(&Effect::Gradient(g)), "gradient-ld-0_from-00000000_to-000000_sp-0.8");
+        let e = crate::job::Expr::parse("sp", "ih_div_2").unwrap();
+        let g = Gradient { stop: StopPoint::Expr(e), ..Gradient::default() };
+        assert_eq!(effect(&Effect::Gradient(g)), "gradient-sp-ih_div_2");
         let p = Distort::Perspective([-20, 0, 300, -5, 280, 200, 0, 210]);
         assert_eq!(effect(&Effect::Distort(p)), "distort-p-N20_0_300_N5_280_200_0_210");
         assert_eq!(effect(&Effect::Distort(Distort::Arc(-90.5))), "distort-a-N90.5");

@@ -80,7 +80,7 @@ fn subtitle_style(s: &SubtitleStyle, out: &mut Vec<String>) {
         out.push(format!("fs-{n}"));
     }
     if let Some(f) = &s.font {
-        out.push(format!("ff-{f}"));
+        out.push(format!("ff-{}", if f.starts_with('/') { media_path(f) } else { f.clone() }));
     }
     if let Some(c) = s.color {
         out.push(format!("co-{}", color(c)));

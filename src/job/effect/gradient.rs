@@ -1,16 +1,17 @@
 //! `e-gradient`: a two-colour linear gradient drawn over the image.
 //!
 //! Owns: [`Gradient`], [`StopPoint`] and their checks (shared by the URL parser and the wire
-//! decoder). Imports `error` and the sibling [`Color`].
+//! decoder). Imports `error`, the sibling [`Color`] and [`Expr`] from `job::geometry`.
 //!
 //! Defaults are ImageKit's documented ones ("Image enhancement & color manipulation",
 //! Gradient): `ld` 180 (`bottom`), `from` `FFFFFF`, `to` `00000000`, `sp` 1.
 
 use super::Color;
 use crate::error::{Error, Result};
+use crate::job::geometry::Expr;
 
 /// The parameters of `e-gradient-ld-<dir>_from-<c>_to-<c>_sp-<p>`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Gradient {
     /// Direction in whole degrees 0–359, CSS `linear-gradient` convention: 0 = towards the
     /// top, 90 = towards the right, clockwise (`ld-top` = 0, `ld-bottom` = 180).
@@ -24,13 +25,16 @@ pub struct Gradient {
 }
 
 /// `sp`: a fraction of the gradient line (`0.01`–`1`) or pixels along it (an integer ≥ 2;
-/// ImageKit reads `1` as 100 %).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// ImageKit reads `1` as 100 %), or an expression that resolves to either.
+#[derive(Debug, Clone, PartialEq)]
 pub enum StopPoint {
     /// Fraction of the gradient line's length, in (0, 1].
     Fraction(f64),
     /// Pixels along the gradient line, ≥ 2.
     Px(u32),
+    /// An arithmetic expression (`ih_div_2`), resolved by the planner against the step's
+    /// sizes; its value is then read as the literal forms are (≤ 1 a fraction, > 1 pixels).
+    Expr(Expr),
 }
 
 impl Default for Gradient {
@@ -52,6 +56,7 @@ impl Gradient {
             return Err(Error::invalid("e-gradient-ld", self.direction.to_string(), "angle must be 0 to 359"));
         }
         match self.stop {
+            // An expression is checked once the planner knows its value.
             StopPoint::Fraction(f) if !(f > 0.0 && f <= 1.0) => {
                 Err(Error::invalid("e-gradient-sp", f.to_string(), "a fraction must be in (0, 1]"))
             }

@@ -144,9 +144,10 @@ fn effect(e: &pb::Effect) -> Result<Effect> {
                 direction: u16::try_from(g.direction).map_err(|_| bad("e-gradient-ld", g.direction))?,
                 from: c("e-gradient-from", &g.from)??,
                 to: c("e-gradient-to", &g.to)??,
-                stop: match g.stop {
-                    Some(Stop::StopFraction(f)) => StopPoint::Fraction(f),
-                    Some(Stop::StopPx(p)) => StopPoint::Px(p),
+                stop: match &g.stop {
+                    Some(Stop::StopFraction(f)) => StopPoint::Fraction(*f),
+                    Some(Stop::StopPx(p)) => StopPoint::Px(*p),
+                    Some(Stop::StopExpr(e)) => StopPoint::Expr(Expr::parse("e-gradient-sp", e)?),
                     None => return Err(bad("e-gradient-sp", "missing")),
                 },
             };

@@ -103,9 +103,10 @@ fn effect_pb(e: &Effect) -> pb::Effect {
             direction: u32::from(g.direction),
             from: Some(color_pb(&g.from)),
             to: Some(color_pb(&g.to)),
-            stop: Some(match g.stop {
-                StopPoint::Fraction(f) => pb::gradient::Stop::StopFraction(f),
-                StopPoint::Px(p) => pb::gradient::Stop::StopPx(p),
+            stop: Some(match &g.stop {
+                StopPoint::Fraction(f) => pb::gradient::Stop::StopFraction(*f),
+                StopPoint::Px(p) => pb::gradient::Stop::StopPx(*p),
+                StopPoint::Expr(e) => pb::gradient::Stop::StopExpr(e.to_string()),
             }),
         }),
         Effect::Distort(Distort::Perspective(c)) => {

@@ -176,9 +176,11 @@ fn corpus_round_trips() {
         "fo-face,z-1.5,w-100,h-100",
         "e-shadow-bl-15_st-40_x-10_y-N5,e-gradient-ld-top_right_from-FF000040_to-00FF0040_sp-0.9",
         "e-distort-p-N20_0_300_N5_280_200_0_210,e-gradient-sp-120_to-red,e-shadow,e-distort-a-N90.5",
+        "e-gradient-ld-right_sp-ih_div_2_add_10,e-gradient-sp-cw_mul_0.25",
         "l-video,i-clips@@a%20b.mp4,lfo-top_right,lso-1.5,ldu-bdu_div_2,w-bw_mul_0.25,so-0.5,du-2,l-end",
         "l-video,ie-Y2xpcC5tcDQ,lx-N10,ly-20,lso-1,leo-3,ldu-9,h-100,l-end",
         "l-subtitles,i-subs@@en.srt,fs-24,ff-DejaVuSans,co-yellow,bg-00000060,tg-b_i,fol-2_A1CCDD50,fsh-blue_3,l-end",
+        "l-subtitles,i-subs@@en.vtt,ff-fonts@@NotoSans-Regular.ttf,co-red,l-end",
     ];
     for tr in more {
         round_trip(tr, &ParseOptions::none());

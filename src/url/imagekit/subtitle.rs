@@ -9,11 +9,12 @@
 //! l-subtitles,i-subs@@en.srt,fs-24,ff-DejaVuSans,co-yellow,bg-00000060,tg-b_i,fol-2_black,fsh-333333_2,l-end
 //! ```
 //! `fol-<width>_<colour>` is the text outline, `fsh-<colour>_<offset>` the drop shadow
-//! (width/offset in pixels, 0–100). `ff` takes a built-in font name; a font *file* is refused
-//! as unsupported (libass would need the family name inside the file, which is not read here).
+//! (width/offset in pixels, 0–100). `ff` takes a built-in font name or, as for text layers, a
+//! font file's path with `@@` for `/` (`ff-fonts@@Lacquer.ttf`: it has an extension), kept as
+//! an origin path starting with `/`; the daemon fetches it and reads its family name.
 
-use super::{color, number};
-use crate::error::{Error, ErrorKind, Result};
+use super::{color, media_path, number};
+use crate::error::{Error, Result};
 use crate::job::{Color, SubtitleStyle};
 
 /// Largest outline width and shadow offset accepted, in pixels.
@@ -27,13 +28,12 @@ pub(super) fn apply(key: &str, value: &str, s: &mut SubtitleStyle) -> Result<boo
         "fs" => s.size = Some(number::integer(key, value, FONT_SIZES.0, FONT_SIZES.1)?),
         "ff" => {
             if value.contains('.') {
-                return Err(Error::new(ErrorKind::Unsupported, "font files are not supported in subtitles layers")
-                    .with_param(key, value));
+                s.font = Some(media_path(key, value)?);
+            } else if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+                s.font = Some(value.to_owned());
+            } else {
+                return Err(Error::invalid(key, value, "font is a built-in name or a font file path with extension"));
             }
-            if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-                return Err(Error::invalid(key, value, "font is a built-in font name"));
-            }
-            s.font = Some(value.to_owned());
         }
         "co" => s.color = Some(color::color(key, value)?),
         "bg" => s.background = Some(color::color(key, value)?),
@@ -102,6 +102,8 @@ mod tests {
         assert_eq!(s.outline, Some((2, Color { rgb: [0xA1, 0xCC, 0xDD], opacity_pct: Some(50) })));
         assert_eq!(s.shadow, Some((Color { rgb: [0, 0, 255], opacity_pct: None }, 3)));
         assert_eq!(s.font.as_deref(), Some("DejaVuSans"));
+        let s = style(&[("ff", "fonts@@Lacquer-Regular.ttf")]).unwrap();
+        assert_eq!(s.font.as_deref(), Some("/fonts/Lacquer-Regular.ttf"), "a font file is an origin path");
     }
 
     #[test]
@@ -121,8 +123,8 @@ mod tests {
             let e = style(&[(k, v)]).unwrap_err();
             assert_eq!(e.key(), Some(k), "{k}-{v}: {e}");
         }
-        let e = style(&[("ff", "fonts@@x.ttf")]).unwrap_err();
-        assert_eq!((e.kind(), e.key()), (ErrorKind::Unsupported, Some("ff")));
+        let e = style(&[("ff", "@@..@@x.ttf")]).unwrap_err();
+        assert_eq!(e.key(), Some("ff"), "{e}");
         let mut s = SubtitleStyle::default();
         assert!(!apply("w", "10", &mut s).unwrap());
     }

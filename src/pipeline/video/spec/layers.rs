@@ -26,16 +26,20 @@ use super::{check_image_only, unsupported};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::{Focus, Job, Layer, LayerKind, TimeValue, Var};
 use crate::limits::Limits;
-use crate::video::{filter_chain, plan_geometry, resolve_window, Cue, CutSpec, OverlaySpec, SubtitleSpec, VideoInfo};
+use crate::video::{
+    filter_chain, plan_geometry, resolve_window, Cue, CutSpec, OverlaySpec, SubtitleFont, SubtitleSpec, VideoInfo,
+};
 
 /// The fetched layer files, by origin path: local file and probe of each video, parsed cues
-/// of each subtitles file.
+/// of each subtitles file, the checked font file of each subtitles layer's `ff`.
 #[derive(Debug, Default)]
 pub struct LayerInputs {
     /// `l-video` inputs.
     pub videos: HashMap<String, (PathBuf, VideoInfo)>,
     /// `l-subtitles` inputs.
     pub subtitles: HashMap<String, Vec<Cue>>,
+    /// `ff` font files of `l-subtitles` layers.
+    pub fonts: HashMap<String, SubtitleFont>,
 }
 
 fn missing(key: &str, path: &str) -> Error {
@@ -64,7 +68,12 @@ pub fn attach(job: &Job, base: &VideoInfo, spec: &mut CutSpec, inputs: &LayerInp
                     return Err(unsupported("l-subtitles", path.as_str(), "one subtitles layer per video"));
                 }
                 let cues = inputs.subtitles.get(path).ok_or_else(|| missing("l-subtitles", path))?;
-                spec.subtitles = Some(SubtitleSpec { cues: cues.clone(), style: style.clone() });
+                // A font file (an origin path) was fetched and read; a built-in name needs nothing.
+                let font = match style.font.as_deref().filter(|f| f.starts_with('/')) {
+                    Some(f) => Some(inputs.fonts.get(f).ok_or_else(|| missing("ff", f))?.clone()),
+                    None => None,
+                };
+                spec.subtitles = Some(SubtitleSpec { cues: cues.clone(), style: style.clone(), font });
             }
             _ => {}
         }
@@ -264,5 +273,30 @@ mod tests {
         let none = CutSpec { video: false, ..CutSpec::default() };
         let e = run(&job(video_layer(Step::default(), LayerPosition::default()), Step::default()), none).unwrap_err();
         assert_eq!(e.key(), Some("l-video"));
+    }
+
+    #[test]
+    fn a_subtitles_font_file_comes_from_the_inputs() {
+        let subs = |font: &str| Layer {
+            kind: LayerKind::Subtitles {
+                path: "/s.srt".into(),
+                style: crate::job::SubtitleStyle { font: Some(font.into()), ..Default::default() },
+            },
+            steps: Vec::new(),
+            position: LayerPosition::default(),
+            mode: Default::default(),
+        };
+        let mut inputs = inputs();
+        inputs.subtitles.insert("/s.srt".into(), Vec::new());
+        let font = SubtitleFont { family: "Fam".into(), data: std::sync::Arc::from(&b"OTTO"[..]) };
+        inputs.fonts.insert("/f/a.otf".into(), font.clone());
+        let attached = |font: &str| {
+            let mut spec = CutSpec::default();
+            attach(&job(subs(font), Step::default()), &info(1280, 720, 5.0), &mut spec, &inputs, &Limits::default())
+                .map(|()| spec.subtitles.and_then(|s| s.font))
+        };
+        assert_eq!(attached("/f/a.otf").unwrap(), Some(font));
+        assert_eq!(attached("DejaVuSans").unwrap(), None, "a built-in name needs no file");
+        assert!(!attached("/f/other.ttf").unwrap_err().kind().is_client_error(), "not fetched: our bug");
     }
 }

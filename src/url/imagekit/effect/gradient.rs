@@ -8,16 +8,17 @@
 //! e-gradient                                   defaults: ld-bottom, from-FFFFFF, to-00000000, sp-1
 //! e-gradient-ld-top_right_from-FF000040_to-00FF0040_sp-0.9
 //! ld = top | top_right | right | bottom_right | bottom | bottom_left | left | top_left | 0…359
-//! sp = 0.01…1 (fraction of the gradient line) | integer ≥ 2 (pixels)
+//! sp = 0.01…1 (fraction of the gradient line) | integer ≥ 2 (pixels) | expression
+//! e-gradient-sp-ih_div_2                       an expression over iw ih iar cw ch car (bw bh bar in layers)
 //! ```
-//! `sp` as an arithmetic expression (`sp-ih_div_2`) is valid ImageKit but refused here as
-//! unsupported.
+//! An expression is kept as written; the planner resolves it and reads the value as the
+//! literal forms are read (≤ 1 a fraction, > 1 pixels).
 
 use super::super::color::color;
 use super::super::number::{decimal, integer, is_decimal};
 use super::options;
-use crate::error::{Error, ErrorKind, Result};
-use crate::job::{Gradient, StopPoint};
+use crate::error::{Error, Result};
+use crate::job::{Expr, Gradient, StopPoint};
 
 /// `ld` names and their angles (CSS convention: 0 = towards the top, clockwise).
 const DIRECTIONS: [(&str, u16); 8] = [
@@ -65,11 +66,11 @@ fn direction(key: &str, raw: &str) -> Result<u16> {
     Ok(u16::try_from(integer(key, raw, 0, 359)?).unwrap_or(0))
 }
 
-/// `sp`: ≤ 1 is a fraction, > 1 a whole number of pixels.
+/// `sp`: ≤ 1 is a fraction, > 1 a whole number of pixels; a value that starts with a letter
+/// (a variable: `ih_div_2`) is an expression.
 fn stop(key: &str, raw: &str) -> Result<StopPoint> {
     if !is_decimal(raw) && raw.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) {
-        let msg = format!("arithmetic expressions in '{key}' are not supported; give a fraction or pixels");
-        return Err(Error::new(ErrorKind::Unsupported, msg).with_param(key, raw));
+        return Ok(StopPoint::Expr(Expr::parse(key, raw)?));
     }
     let v = decimal(key, raw)?;
     if v <= 0.0 {
@@ -122,7 +123,19 @@ mod tests {
             let e = gradient(Some(args)).unwrap_err();
             assert_eq!((e.key(), e.value()), (Some(key), Some(value)), "{args}: {e}");
         }
-        let e = gradient(Some("sp-ih_div_2")).unwrap_err();
-        assert_eq!((e.kind(), e.key(), e.value()), (ErrorKind::Unsupported, Some("e-gradient-sp"), Some("ih_div_2")));
+        for args in ["sp-ih_div", "sp-zz_div_2", "sp-ih_xor_2"] {
+            let e = gradient(Some(args)).unwrap_err();
+            assert_eq!(e.key(), Some("e-gradient-sp"), "{args}: {e}");
+        }
+    }
+
+    #[test]
+    fn stop_point_expressions() {
+        let g = gradient(Some("sp-ih_div_2")).unwrap();
+        assert_eq!(g.stop, StopPoint::Expr(Expr::parse("e-gradient-sp", "ih_div_2").unwrap()));
+        // Among other options, in any order; the `_` inside the expression stays with `sp`.
+        let g = gradient(Some("ld-right_sp-cw_mul_0.25_add_10_to-red")).unwrap();
+        assert_eq!((g.direction, g.to.rgb), (90, [255, 0, 0]));
+        assert_eq!(g.stop, StopPoint::Expr(Expr::parse("sp", "cw_mul_0.25_add_10").unwrap()));
     }
 }
