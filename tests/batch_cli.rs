@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use object_store::ObjectStoreExt;
 
-use crate::batch::{args, cpu_config, expected, generate_media, write_csv, Daemon, VARIANTS};
+use crate::batch_harness::{args, cpu_config, expected, generate_media, write_csv, Daemon, VARIANTS};
 use crate::origins::{bucket, moto};
 
 /// An `xformd daemon` process on a free loopback port; killed when dropped.
@@ -82,7 +82,7 @@ fn the_binary_over_two_daemons_matches_render_and_resumes_after_sigint() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    while crate::batch::outputs(&out).len() < 3 {
+    while crate::batch_harness::outputs(&out).len() < 3 {
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     // SAFETY: sends a signal to our own child process.

@@ -10,9 +10,9 @@ use xformd::limits::Limits;
 use xformd::media::encode::EncodeOptions;
 use xformd::media::Frame;
 
-use crate::codecs::png_chunk;
 use crate::common::{config, start_server};
 use crate::inputs::{fetch, fidelity_required, have_vips, p, png_file, psnr, run, stored};
+use crate::orientation_tags::png_chunk;
 
 /// ICC profiles against libvips' `icc_transform` (lcms2): a CMYK JPEG carrying a CMYK
 /// profile (libvips writes it, Adobe-inverted as Photoshop does), and the shared set's

@@ -18,8 +18,8 @@ use xformd::limits::Limits;
 use xformd::media::encode::{encode, EncodeOptions};
 use xformd::media::Frame;
 
-use crate::codecs::{exif_orientation_payload, png_chunk};
 use crate::common::{config, decode, start_server};
+use crate::orientation_tags::{exif_orientation_payload, png_chunk};
 
 /// True when the tests that need libvips' tools must run (and fail without them).
 pub(crate) fn fidelity_required() -> bool {

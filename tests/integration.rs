@@ -28,6 +28,9 @@ mod analysis;
 // Decoders and encoders on real files: orientation, CMYK, 16-bit, strict JPEG, formats, shrink-on-load.
 mod codecs;
 
+// EXIF orientation stored as BYTE/LONG/SLONG, in JPEG, PNG and WebP (issue #16).
+mod orientation_tags;
+
 // Input fidelity (issue #16): odd EXIF/PNG/JPEG layouts, damaged files, ICC vs libvips.
 mod inputs;
 
@@ -96,6 +99,9 @@ mod variants;
 // `xformd batch` over real daemons (issue #13): byte-identical to single renders, a daemon
 // killed mid-run, stop and resume, shards, malformed manifests.
 mod batch;
+
+// The fleet harness shared by batch and batch_cli.
+mod batch_harness;
 
 // `xformd batch` as an operator runs it: the binary with daemon processes and SIGINT,
 // `--dry-run`, outputs to a bucket on moto_server.
