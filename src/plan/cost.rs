@@ -146,14 +146,17 @@ fn pixels((w, h): (u32, u32)) -> u64 {
     u64::from(w) * u64::from(h)
 }
 
-/// Taps of the CPU Gaussian: ±3σ, at least 1.
+/// Largest σ the Gaussian kernels honour (`kernels::blur::MAX_SIGMA`): a larger one costs
+/// what this one costs. Not every parser bounds σ (`e-usm` takes any number).
+const MAX_KERNEL_SIGMA: f32 = 100.0;
+
+/// Taps of the CPU Gaussian: ±3σ, at least 1; σ clamped as the kernels clamp it.
 fn gaussian_taps(sigma: f32) -> u64 {
-    if !sigma.is_finite() || sigma <= 0.0 {
+    if sigma.is_nan() || sigma <= 0.0 {
         return 1;
     }
-    // Truncation is fine: σ is bounded by the parser, and this is an estimate.
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "σ ≥ 0, bounded by the parser")]
-    let r = (3.0 * sigma).ceil() as u64;
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "0 < 3σ ≤ 300")]
+    let r = (3.0 * sigma.min(MAX_KERNEL_SIGMA)).ceil() as u64;
     2 * r + 1
 }
 
@@ -286,6 +289,25 @@ mod tests {
         assert!(b > 2 * a, "{a} {b}");
         assert!(reduced < a, "{reduced} {a}");
         assert_eq!(c, 10 * a);
+    }
+
+    /// Found by the `plan` fuzz target: `e-usm` with σ ≈ 4·10²⁷ made `(3σ).ceil() as u64`
+    /// saturate and `2·r + 1` overflow (a panic in a debug build, a wrapped and so too small
+    /// estimate in a release build). The kernels clamp σ to 100, and so does the estimate now.
+    #[test]
+    fn attack_huge_sharpen_sigma_overflows_the_estimate() {
+        let limits = Limits::default();
+        let usm = |sigma| {
+            let step = Step {
+                effects: vec![crate::job::Effect::UnsharpMask { radius: 0.0, sigma, amount: 1.0, threshold: 0.05 }],
+                ..Step::default()
+            };
+            Job { source: "/a.jpg".into(), steps: vec![step], ..Job::default() }
+        };
+        let huge = estimate(&usm(4.4e27), (1000, 1000), 1, Hints::default(), &limits).unwrap();
+        let max = estimate(&usm(100.0), (1000, 1000), 1, Hints::default(), &limits).unwrap();
+        assert_eq!(huge, max, "σ beyond the kernels' 100 costs what σ 100 costs");
+        assert!(huge > estimate(&usm(1.0), (1000, 1000), 1, Hints::default(), &limits).unwrap());
     }
 
     #[test]
