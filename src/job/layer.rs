@@ -146,6 +146,27 @@ pub enum LayerMode {
     Displace,
 }
 
+impl LayerMode {
+    /// Every mode but the default, in the order ImageKit's docs list them.
+    const NAMED: [LayerMode; 4] = [LayerMode::Multiply, LayerMode::Cutout, LayerMode::Cutter, LayerMode::Displace];
+
+    /// The value after `lm-`; `None` for the default (it is never written).
+    pub fn as_str(self) -> Option<&'static str> {
+        match self {
+            LayerMode::Normal => None,
+            LayerMode::Multiply => Some("multiply"),
+            LayerMode::Cutout => Some("cutout"),
+            LayerMode::Cutter => Some("cutter"),
+            LayerMode::Displace => Some("displace"),
+        }
+    }
+
+    /// Parse the value after `lm-`.
+    pub fn parse(s: &str) -> Option<LayerMode> {
+        Self::NAMED.into_iter().find(|m| m.as_str() == Some(s))
+    }
+}
+
 /// Typography of a subtitles layer (ImageKit's "styling controls for subtitles layer").
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SubtitleStyle {

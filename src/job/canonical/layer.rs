@@ -5,7 +5,7 @@
 //! Owns: [`layer`]. Pure; imports only `job` types and its parent's helpers.
 
 use super::{color, dim, encode, focus, media_path, radius, step, time};
-use crate::job::{Layer, LayerKind, LayerMode, LayerPosition, SubtitleStyle, TextAlign, TextStyle};
+use crate::job::{Layer, LayerKind, LayerPosition, SubtitleStyle, TextAlign, TextStyle};
 
 /// A layer span `l-<type>,i-…,<position>,<text style>,<steps>,l-end`.
 pub(super) fn layer(l: &Layer) -> String {
@@ -18,7 +18,7 @@ pub(super) fn layer(l: &Layer) -> String {
         LayerKind::Subtitles { path, .. } => head.extend(["l-subtitles".into(), format!("i-{}", media_path(path))]),
     }
     position(&l.position, &mut head);
-    if let Some(m) = mode(l.mode) {
+    if let Some(m) = l.mode.as_str() {
         head.push(format!("lm-{m}"));
     }
     match &l.kind {
@@ -35,17 +35,6 @@ pub(super) fn layer(l: &Layer) -> String {
     }
     s.push_str(",l-end");
     s
-}
-
-/// `lm` value; the default (source-over) is not written.
-fn mode(m: LayerMode) -> Option<&'static str> {
-    match m {
-        LayerMode::Normal => None,
-        LayerMode::Multiply => Some("multiply"),
-        LayerMode::Cutout => Some("cutout"),
-        LayerMode::Cutter => Some("cutter"),
-        LayerMode::Displace => Some("displace"),
-    }
 }
 
 fn position(p: &LayerPosition, out: &mut Vec<String>) {

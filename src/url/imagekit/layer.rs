@@ -117,7 +117,10 @@ pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepS
         "lyc" => pos.yc = Some(dim(key, value, XY)?),
         "lfo" => pos.focus = Some(if value == "face" { Focus::Face } else { size::focus(key, value, false)? }),
         "lap" => pos.anchor = Some(size::focus(key, value, false)?),
-        "lm" => info.mode = mode(key, value)?,
+        "lm" => {
+            info.mode = LayerMode::parse(value)
+                .ok_or_else(|| Error::invalid(key, value, "layer mode is multiply, cutout, cutter or displace"))?;
+        }
         "al" => info.alpha = Some(u8::try_from(integer(key, value, 1, 9)?).unwrap_or(9)),
         _ if info.ty == LayerType::Text => return text(key, value, info, st, first),
         _ if info.ty == LayerType::Video => return video_layer(key, value, info, st),
@@ -201,17 +204,6 @@ fn text(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState, first:
         _ => return Ok(false),
     }
     Ok(true)
-}
-
-/// `lm-<mode>`: how the layer meets the pixels under it.
-fn mode(key: &str, value: &str) -> Result<LayerMode> {
-    Ok(match value {
-        "multiply" => LayerMode::Multiply,
-        "cutout" => LayerMode::Cutout,
-        "cutter" => LayerMode::Cutter,
-        "displace" => LayerMode::Displace,
-        _ => return Err(Error::invalid(key, value, "layer mode is multiply, cutout, cutter or displace")),
-    })
 }
 
 /// `ff-<built-in name>` or a font file path (it has an extension) with `@@` for `/`.
@@ -341,9 +333,8 @@ impl LayerInfo {
             p.anchor = None;
         }
         if self.mode != LayerMode::Normal && matches!(kind, LayerKind::Video { .. } | LayerKind::Subtitles { .. }) {
-            let mode = format!("{:?}", self.mode).to_lowercase();
             return Err(Error::new(ErrorKind::Unsupported, "layer modes apply to image, text and solid-colour layers")
-                .with_param("lm", mode));
+                .with_param("lm", self.mode.as_str().unwrap_or_default()));
         }
         Ok(Layer { kind, steps, position: self.position, mode: self.mode })
     }
