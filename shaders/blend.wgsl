@@ -8,8 +8,8 @@
 // Twin: `exec::cpu::kernels::blend` (same formulas, same sample rule).
 
 struct Params {
-    width: u32,
-    height: u32,
+    src_width: u32,
+    src_height: u32,
     layer_width: u32,
     layer_height: u32,
     x: i32,
@@ -27,33 +27,16 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> layer: array<vec4<f32>>;
 
-fn at(x: u32, y: u32) -> vec4<f32> {
-    return src[y * params.width + x];
-}
-
-// Bilinear at (sx, sy) in pixel-index coordinates, clamped to the frame.
-fn sample(sx_in: f32, sy_in: f32) -> vec4<f32> {
-    let sx = clamp(sx_in, 0.0, f32(params.width - 1u));
-    let sy = clamp(sy_in, 0.0, f32(params.height - 1u));
-    let fx = floor(sx);
-    let fy = floor(sy);
-    let tx = sx - fx;
-    let ty = sy - fy;
-    let x0 = u32(fx);
-    let y0 = u32(fy);
-    let x1 = min(x0 + 1u, params.width - 1u);
-    let y1 = min(y0 + 1u, params.height - 1u);
-    let top = at(x0, y0) + (at(x1, y0) - at(x0, y0)) * tx;
-    let bottom = at(x0, y1) + (at(x1, y1) - at(x0, y1)) * tx;
-    return top + (bottom - top) * ty;
-}
+// texel() and sample(): bilinear, zero outside; displace clamps its coordinates to the frame
+// first, so the edge repeats (the CPU twin: `sample_bilinear` at clamped coordinates).
+// #include lib/sample_zero.wgsl
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-    if (id.x >= params.width || id.y >= params.height) {
+    if (id.x >= params.src_width || id.y >= params.src_height) {
         return;
     }
-    let i = id.y * params.width + id.x;
+    let i = id.y * params.src_width + id.x;
     let b = src[i];
     // The dispatcher clamps x, y to ±2^30, so these differences cannot wrap.
     let lx = i32(id.x) - params.x;
@@ -77,7 +60,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
         default: {
             let sx = f32(id.x) + params.amount_x * (2.0 * l.r - l.a);
             let sy = f32(id.y) + params.amount_y * (2.0 * l.g - l.a);
-            dst[i] = sample(sx, sy);
+            let maxx = f32(params.src_width - 1u);
+            let maxy = f32(params.src_height - 1u);
+            dst[i] = sample(clamp(sx, 0.0, maxx), clamp(sy, 0.0, maxy));
         }
     }
 }

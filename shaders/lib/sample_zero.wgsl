@@ -1,4 +1,4 @@
-// Shared by the warps (`arc`, `perspective`): bilinear sampling of the kernel's `src` with
+// Shared by the warps (`arc`, `perspective`) and `blend` (displace): bilinear sampling of the kernel's `src` with
 // texel centres at whole numbers and zero (transparent) outside, the rule of the CPU twins'
 // `kernels::sample_bilinear`. Included with `// #include lib/sample_zero.wgsl` (build.rs
 // pastes it in); the including shader declares `params.src_width`, `params.src_height`, `src`.

@@ -3,9 +3,9 @@
 //! Owns: [`multiply`], [`cutout`], [`cutter`], [`displace`]. Imports `media`, `limits`,
 //! `error`, the sibling `composite` (clipping) and rayon.
 //!
-//! The arithmetic is the device's: premultiplied colour in 0..1 (`B` the base pixel, `L` the
-//! layer pixel, `.a` their alphas), converted back to straight RGBA8 rounded to nearest, so
-//! the two backends agree to rounding.
+//! The arithmetic is the device's, on premultiplied colour (`B` the base pixel, `L` the layer
+//! pixel, `.a` their alphas; here on the 0..=255 scale of [`premultiply_px`], on the device
+//! 0..1), converted back with [`unpremultiply_px`], so the two backends agree to rounding.
 //!
 //! ```text
 //! multiply   out.rgb = L·(1 − B.a) + B·(1 − L.a) + L·B      W3C "multiply" with source-over:
@@ -18,62 +18,50 @@
 //! For displace `2·L.r − L.a` is the straight red `R` mapped to −1…1 (`2R − 1`) and scaled by
 //! the layer's alpha: red 255 moves the sample `X` px right (the picture moves left), 0 moves
 //! it left, mid grey (128) does nothing, and a transparent map pixel does nothing. Samples
-//! that fall outside the frame take its edge.
+//! that fall outside the frame take its edge: [`sample_bilinear`] at coordinates clamped to
+//! the frame (the device does the same with `lib/sample_zero.wgsl`).
 
 use rayon::prelude::*;
 
 use super::composite::{covered, covered_pixels, crop};
-use super::{clamp_u8, frame_ok};
+use super::{frame_ok, premultiply_px, sample_bilinear, unpremultiply_px};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::media::Frame;
 
-/// Straight RGBA8 → premultiplied 0..1.
-#[inline]
-fn pm(p: [u8; 4]) -> [f32; 4] {
-    let a = f32::from(p[3]) / 255.0;
-    let c = |v: u8| f32::from(v) / 255.0 * a;
-    [c(p[0]), c(p[1]), c(p[2]), a]
-}
-
-/// Premultiplied 0..1 → straight RGBA8, as `shaders/pack.wgsl` does it.
-#[inline]
-fn straight(p: [f32; 4]) -> [u8; 4] {
-    let a = p[3].clamp(0.0, 1.0);
-    let c = |v: f32| if a > 0.0 { clamp_u8(v.clamp(0.0, 1.0) / a * 255.0) } else { 0 };
-    [c(p[0]), c(p[1]), c(p[2]), clamp_u8(a * 255.0)]
-}
-
 /// `lm-multiply`: the layer multiplies the base where it is opaque.
 pub fn multiply(dst: &mut Frame, layer: &Frame, x: i64, y: i64) {
     covered_pixels(dst, layer, x, y, |d, l| {
-        let (b, l) = (pm(d), pm(l));
-        let c = |i: usize| l[i] * (1.0 - b[3]) + b[i] * (1.0 - l[3]) + l[i] * b[i];
-        straight([c(0), c(1), c(2), l[3] + b[3] * (1.0 - l[3])])
+        let (b, l) = (premultiply_px(d), premultiply_px(l));
+        let (ba, la) = (b[3] / 255.0, l[3] / 255.0);
+        let c = |i: usize| l[i] * (1.0 - ba) + b[i] * (1.0 - la) + l[i] * b[i] / 255.0;
+        unpremultiply_px([c(0), c(1), c(2), l[3] + b[3] * (1.0 - la)])
     });
+}
+
+/// The base pixel `d` with every premultiplied channel scaled by `k`.
+fn scaled(d: [u8; 4], k: f32) -> [u8; 4] {
+    unpremultiply_px(premultiply_px(d).map(|v| v * k))
 }
 
 /// `lm-cutout`: the base becomes transparent where the layer is opaque.
 pub fn cutout(dst: &mut Frame, layer: &Frame, x: i64, y: i64) {
-    covered_pixels(dst, layer, x, y, |d, l| {
-        let k = 1.0 - f32::from(l[3]) / 255.0;
-        let b = pm(d);
-        straight([b[0] * k, b[1] * k, b[2] * k, b[3] * k])
-    });
+    covered_pixels(dst, layer, x, y, |d, l| scaled(d, 1.0 - f32::from(l[3]) / 255.0));
+}
+
+/// The error of an `lm-cutter` layer that misses the frame (both backends).
+pub fn cutter_misses() -> Error {
+    Error::invalid("lm", "cutter", "the layer lies outside the image: nothing would be kept")
 }
 
 /// `lm-cutter`: only the base under the layer's opaque area stays, and the frame becomes the
 /// part of the layer's rectangle that lies on it. A layer that misses the frame entirely
-/// leaves nothing to keep: an invalid-argument error naming `lm`.
+/// leaves nothing to keep: [`cutter_misses`].
 pub fn cutter(limits: &Limits, mut dst: Frame, layer: &Frame, x: i64, y: i64) -> Result<Frame> {
     let Some(c) = covered((dst.width, dst.height), (layer.width, layer.height), x, y) else {
-        return Err(Error::invalid("lm", "cutter", "the layer lies outside the image: nothing would be kept"));
+        return Err(cutter_misses());
     };
-    covered_pixels(&mut dst, layer, x, y, |d, l| {
-        let k = f32::from(l[3]) / 255.0;
-        let b = pm(d);
-        straight([b[0] * k, b[1] * k, b[2] * k, b[3] * k])
-    });
+    covered_pixels(&mut dst, layer, x, y, |d, l| scaled(d, f32::from(l[3]) / 255.0));
     // Covered spans lie inside the frame (a u32 each), so the conversions cannot fail.
     let u = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
     crop(limits, &dst, u(c.x0), u(c.y0), u(c.x1 - c.x0), u(c.y1 - c.y0))
@@ -90,38 +78,19 @@ pub fn displace(src: &Frame, layer: &Frame, x: i64, y: i64, amount: (f32, f32)) 
         return out;
     };
     let (stride, lstride) = (src.stride(), layer.stride());
+    #[expect(clippy::cast_precision_loss, reason = "frame sides are far below 2^24")]
+    let (maxx, maxy) = ((src.width - 1) as f32, (src.height - 1) as f32);
     out.data[c.y0 * stride..c.y1 * stride].par_chunks_mut(stride).enumerate().for_each(|(r, row)| {
         let py = c.y0 + r;
         for (i, px) in (c.x0..c.x1).enumerate() {
             let li = (c.ly + r) * lstride + (c.lx + i) * 4;
-            let l = pm([layer.data[li], layer.data[li + 1], layer.data[li + 2], layer.data[li + 3]]);
-            let sx = px as f32 + amount.0 * (2.0 * l[0] - l[3]);
-            let sy = py as f32 + amount.1 * (2.0 * l[1] - l[3]);
-            row[px * 4..px * 4 + 4].copy_from_slice(&straight(bilinear(src, sx, sy)));
+            let l = premultiply_px([layer.data[li], layer.data[li + 1], layer.data[li + 2], layer.data[li + 3]]);
+            let sx = px as f32 + amount.0 * (2.0 * l[0] - l[3]) / 255.0;
+            let sy = py as f32 + amount.1 * (2.0 * l[1] - l[3]) / 255.0;
+            let sample = sample_bilinear(src, sx.clamp(0.0, maxx), sy.clamp(0.0, maxy));
+            row[px * 4..px * 4 + 4].copy_from_slice(&unpremultiply_px(sample));
         }
     });
-    out
-}
-
-/// Premultiplied bilinear sample at (`sx`, `sy`) in pixel-index coordinates, clamped to the
-/// frame's edge — the same rule as `sample` in `shaders/blend.wgsl`.
-fn bilinear(f: &Frame, sx: f32, sy: f32) -> [f32; 4] {
-    let (maxx, maxy) = ((f.width - 1) as f32, (f.height - 1) as f32);
-    let (sx, sy) = (sx.clamp(0.0, maxx), sy.clamp(0.0, maxy));
-    let (fx, fy) = (sx.floor(), sy.floor());
-    let (tx, ty) = (sx - fx, sy - fy);
-    // Clamped to 0..=side − 1 above, so the casts are exact and in range.
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to the frame")]
-    let (x0, y0) = (fx as u32, fy as u32);
-    let (x1, y1) = ((x0 + 1).min(f.width - 1), (y0 + 1).min(f.height - 1));
-    let p = |x: u32, y: u32| pm(f.pixel(x, y));
-    let (a, b, c, d) = (p(x0, y0), p(x1, y0), p(x0, y1), p(x1, y1));
-    let mut out = [0.0; 4];
-    for i in 0..4 {
-        let top = a[i] + (b[i] - a[i]) * tx;
-        let bottom = c[i] + (d[i] - c[i]) * tx;
-        out[i] = top + (bottom - top) * ty;
-    }
     out
 }
 

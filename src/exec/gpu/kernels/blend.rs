@@ -51,9 +51,7 @@ pub fn encode(
     };
     let Some(part) = upload_visible(chain, limits, pixels, x, y)? else {
         return match mode {
-            LayerMode::Cutter => {
-                Err(Error::invalid("lm", "cutter", "the layer lies outside the image: nothing would be kept"))
-            }
+            LayerMode::Cutter => Err(crate::exec::cpu::kernels::blend::cutter_misses()),
             _ => Ok(()),
         };
     };
