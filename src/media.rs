@@ -12,6 +12,7 @@ pub mod encode;
 mod frame;
 pub mod jpeg;
 pub mod png;
+pub mod fonts;
 pub mod probe;
 pub mod svg;
 

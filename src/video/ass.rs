@@ -32,8 +32,8 @@ use super::VideoError;
 use crate::error::Result;
 use crate::job::{Color, SubtitleStyle};
 
-/// The bundled font, the only one libass is pointed at.
-static FONT: &[u8] = include_bytes!("../../media/font/DejaVuSans.ttf");
+// The bundled font, the only one libass is pointed at (the text layers' default too).
+use crate::media::fonts::DEJAVU_SANS as FONT;
 /// Its family name, as the font's name table gives it.
 const FONT_FAMILY: &str = "DejaVu Sans";
 /// The script's file name inside its folder.

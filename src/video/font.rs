@@ -139,7 +139,7 @@ fn check_ass_name(family: &str) -> std::result::Result<(), &'static str> {
 mod tests {
     use super::*;
 
-    static DEJAVU: &[u8] = include_bytes!("../../media/font/DejaVuSans.ttf");
+    use crate::media::fonts::DEJAVU_SANS as DEJAVU;
 
     fn entry(windows: bool, language: u16, id: u16, text: &str) -> NameEntry {
         NameEntry { windows, language, id, text: text.into() }

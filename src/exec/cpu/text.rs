@@ -67,13 +67,9 @@ use crate::job::{TextAlign, TextStyle};
 use crate::limits::Limits;
 use crate::media::Frame;
 
-/// DejaVu Sans (Bitstream Vera licence), the default font: first in the chain unless `ff`
-/// names a file.
-pub static DEFAULT_FONT: &[u8] = include_bytes!("../../../media/font/DejaVuSans.ttf");
-
-/// Noto Sans Devanagari Regular (SIL OFL 1.1), the built-in fallback for what DejaVu Sans
-/// lacks (Devanagari).
-pub static DEVANAGARI_FONT: &[u8] = include_bytes!("../../../media/font/NotoSansDevanagari-Regular.ttf");
+// The default font (first in the chain unless `ff` names a file) and the built-in fallback
+// for what it lacks (Devanagari); embedded once in `media::fonts`, shared with subtitles.
+pub use crate::media::fonts::{DEJAVU_SANS as DEFAULT_FONT, NOTO_SANS_DEVANAGARI as DEVANAGARI_FONT};
 
 /// Largest side of a text layer in pixels (spec §7.1).
 pub const MAX_TEXT_SIDE: u32 = 16383;
