@@ -9,10 +9,10 @@ pub mod animation;
 mod color;
 pub mod decode;
 pub mod encode;
+pub mod fonts;
 mod frame;
 pub mod jpeg;
 pub mod png;
-pub mod fonts;
 pub mod probe;
 pub mod svg;
 

@@ -23,12 +23,11 @@
 
 use super::chain::StepState;
 use super::input::base64_text;
-use super::number::{decimal, decode_text, dim, dim_list, integer, rewrap, DimRules};
-use super::{color, effect, size, subtitle, video};
+use super::number::{decode_text, dim, integer, rewrap, DimRules};
+use super::{size, subtitle, video};
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::{
-    Background, Color, Focus, Layer, LayerKind, LayerMode, LayerPosition, Step, SubtitleStyle, TextAlign, TextStyle,
-    Trim,
+    Background, Color, Focus, Layer, LayerKind, LayerMode, LayerPosition, Step, SubtitleStyle, TextStyle, Trim,
 };
 
 /// The layer types this engine renders.
@@ -58,6 +57,9 @@ pub(super) struct LayerInfo {
     co_named: bool,
     bg_named: bool,
 }
+
+// Text-layer typography (`fs ff co ia w pa tg lh`, and `w bg r` of the box).
+mod typography;
 
 /// Plain text longer than this is truncated (spec §7.1); base64 input: see `input`.
 const MAX_TEXT_CHARS: usize = 2000;
@@ -122,7 +124,7 @@ pub(super) fn apply(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepS
                 .ok_or_else(|| Error::invalid(key, value, "layer mode is multiply, cutout, cutter or displace"))?;
         }
         "al" => info.alpha = Some(u8::try_from(integer(key, value, 1, 9)?).unwrap_or(9)),
-        _ if info.ty == LayerType::Text => return text(key, value, info, st, first),
+        _ if info.ty == LayerType::Text => return typography::apply(key, value, info, st, first),
         _ if info.ty == LayerType::Video => return video_layer(key, value, info, st),
         _ => return Ok(false),
     }
@@ -149,73 +151,6 @@ fn video_layer(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState)
         _ => return Ok(false),
     }
     Ok(true)
-}
-
-/// Text-layer typography keys.
-fn text(key: &str, value: &str, info: &mut LayerInfo, st: &mut StepState, first: bool) -> Result<bool> {
-    let s = &mut info.style;
-    match key {
-        "fs" => s.size = Some(dim(key, value, LEN)?),
-        "ff" => s.font = Some(font(key, value)?),
-        "co" => {
-            s.color = Some(color::color(key, value)?);
-            info.co_named = color::css_named_color(value).is_some();
-        }
-        "ia" => {
-            s.align = match value {
-                "left" => TextAlign::Left,
-                "center" => TextAlign::Center,
-                "right" => TextAlign::Right,
-                _ => return Err(Error::invalid(key, value, "alignment is left, center or right")),
-            }
-        }
-        "pa" => {
-            let p = dim_list(key, value, XY)?;
-            if p.len() > 4 {
-                return Err(Error::invalid(key, value, "padding takes 1 to 4 values"));
-            }
-            s.padding = p;
-        }
-        "tg" => {
-            (s.bold, s.italic) = match value {
-                "b" => (true, false),
-                "i" => (false, true),
-                "b_i" | "i_b" => (true, true),
-                v if v.split('_').all(|t| matches!(t, "b" | "i" | "strikethrough")) => {
-                    return Err(Error::new(ErrorKind::Unsupported, "strikethrough text is not supported")
-                        .with_param(key, value))
-                }
-                _ => return Err(Error::invalid(key, value, "typography is b, i or b_i")),
-            }
-        }
-        "lh" => {
-            let v = decimal(key, value)?;
-            if v <= 0.0 {
-                return Err(Error::invalid(key, value, "line height must be positive"));
-            }
-            s.line_height = Some(v);
-        }
-        "w" if first => s.max_width = Some(dim(key, value, LEN)?),
-        "r" if first => s.radius = Some(effect::radius(key, value)?),
-        "bg" if first => {
-            s.background = Some(color::color(key, value)?);
-            st.bg_named = color::css_named_color(value).is_some();
-        }
-        _ => return Ok(false),
-    }
-    Ok(true)
-}
-
-/// `ff-<built-in name>` or a font file path (it has an extension) with `@@` for `/`.
-fn font(key: &str, value: &str) -> Result<String> {
-    if value.contains('.') {
-        return super::media_path(key, value);
-    }
-    if value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        Ok(value.to_owned())
-    } else {
-        Err(Error::invalid(key, value, "font is a built-in name or a font file path with extension"))
-    }
 }
 
 impl LayerInfo {
@@ -378,14 +313,6 @@ fn solid_alpha(steps: &mut Vec<Step>, al: u8, bg_named: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fonts() {
-        assert_eq!(font("ff", "AbrilFatFace").unwrap(), "AbrilFatFace");
-        assert_eq!(font("ff", "fonts@@Lacquer-Regular.ttf").unwrap(), "/fonts/Lacquer-Regular.ttf");
-        assert!(font("ff", "a b").is_err());
-        assert_eq!(font("ff", "@@..@@x.ttf").unwrap_err().key(), Some("ff"));
-    }
 
     #[test]
     fn solid_alpha_rules() {
