@@ -119,17 +119,15 @@ pub fn negotiate(accept: &str, has_alpha: bool) -> Format {
 /// past it the format the client takes next (its encoder costs a fraction of AVIF's).
 pub fn negotiate_sized(accept: &str, has_alpha: bool, pixels: u64, limits: &Limits) -> Format {
     match negotiate(accept, has_alpha) {
-        Format::Avif if pixels > limits.max_auto_avif_pixels => {
-            let without_avif: Vec<&str> = accept.split(',').filter(|item| !is_avif_item(item)).collect();
-            negotiate(&without_avif.join(","), has_alpha)
-        }
+        Format::Avif if pixels > limits.max_auto_avif_pixels => negotiate(&without_avif(accept), has_alpha),
         f => f,
     }
 }
 
-/// True for an `Accept` item naming `image/avif` (any parameters).
-pub(crate) fn is_avif_item(item: &str) -> bool {
-    item.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("image/avif")
+/// `accept` without its `image/avif` items (any parameters): what the client takes besides AVIF.
+pub(crate) fn without_avif(accept: &str) -> String {
+    let is_avif = |item: &str| item.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("image/avif");
+    accept.split(',').filter(|item| !is_avif(item)).collect::<Vec<_>>().join(",")
 }
 
 fn ms(since: Instant) -> f64 {

@@ -45,8 +45,7 @@ use crate::media::Frame;
 pub(crate) fn accepts_webp(accept: &str) -> bool {
     // `negotiate` prefers AVIF to WebP; without the AVIF items it picks WebP exactly when
     // the client takes it.
-    let without_avif: Vec<&str> = accept.split(',').filter(|item| !super::is_avif_item(item)).collect();
-    negotiate(&without_avif.join(","), false) == Format::Webp
+    negotiate(&super::without_avif(accept), false) == Format::Webp
 }
 
 /// The animated output format for `out`, and whether it was negotiated; `None` when the
