@@ -1,4 +1,4 @@
-//! Cut time of [`FfmpegBackend`] against the FFmpeg CLI doing the same cut with the same
+//! Cut time of [`ProcessBackend`] (the `xformd-ffmpeg` helper, one process per cut) against the FFmpeg CLI doing the same cut with the same
 //! codec settings, reported as medians of 3 runs and their ratio. Not a criterion bench:
 //! each sample is a whole multi-second encode, where criterion's statistics add nothing,
 //! and the number that matters is the ratio to the CLI on the same machine.
@@ -17,7 +17,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use xformd::limits::Limits;
-use xformd::video::{CutSpec, FfmpegBackend, VideoBackend};
+use xformd::video::{CutSpec, ProcessBackend, VideoBackend};
 
 /// One measured case: source, window, and the audio bit rate our q 50 gives its channels.
 struct Case {
@@ -83,7 +83,8 @@ fn cli_args(input: &Path, case: &Case, out: &Path) -> Vec<String> {
 /// Run every case 3 times each way and print medians and the ratio ours / CLI.
 pub fn cut_vs_cli() {
     let media = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/media/video");
-    let Ok(backend) = FfmpegBackend::new(Limits::default()) else {
+    let backend = ProcessBackend::with_helper(env!("CARGO_BIN_EXE_xformd-ffmpeg").into(), Limits::default());
+    let Ok(()) = backend.check() else {
         let _ = writeln!(std::io::stderr(), "video_cut: FFmpeg encoders missing, skipped");
         return;
     };

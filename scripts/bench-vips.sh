@@ -73,6 +73,6 @@ awk -v w="$vw" -v r="$vr" -v d="$vdim" -v b="$vsize" 'BEGIN { printf "| vipsthum
 awk -v w="$xw" -v r="$xr" -v d="$xdim" -v b="$xsize" 'BEGIN { printf "| xformd render --backend cpu | %.3f | %.1f | %s | %d |\n", w, r / 1024, d, b }'
 echo
 awk -v xw="$xw" -v vw="$vw" -v xr="$xr" -v vr="$vr" 'BEGIN {
-  printf "wall ratio xformd/vips: %.2f (goal <= 1.00)\npeak RSS ratio xformd/vips: %.2f (goal <= 3.00)\n", xw / vw, xr / vr }'
+  printf "wall ratio xformd/vips: %.2f (issue #14 goal <= 0.80)\npeak RSS ratio xformd/vips: %.2f (issue #14 goal <= 1.50)\n", xw / vw, xr / vr }'
 echo
 echo "raw (wall_s rss_kib): vips: $(tr '\n' ';' <"$WORK/vips.txt") xformd: $(tr '\n' ';' <"$WORK/xformd.txt")"

@@ -800,6 +800,9 @@ def check_dockerfile() -> None:
     users = [c.value[0] for c in final if c.cmd == "USER"]
     if not users or users[-1].split(":")[0] != str(UID):
         fail(where, f"the default image does not end as USER {UID} (runAsUser in deploy/k8s)")
+    copies = " ".join(" ".join(c.value) for c in final if c.cmd == "COPY")
+    if "xformd-ffmpeg" not in copies:
+        fail(where, "the runtime image has no xformd-ffmpeg next to xformd (every video call would be refused)")
     entry = [c for c in final if c.cmd == "ENTRYPOINT"]
     if not entry or not entry[-1].json:
         fail(where, "ENTRYPOINT missing or in shell form (a shell would swallow SIGTERM)")
@@ -825,6 +828,8 @@ def check_dockerfile() -> None:
 
 # (file, text, replacement, what the failure message must say)
 BREAKAGES = [
+    ("deploy/Dockerfile", "/usr/local/bin/xformd /usr/local/bin/xformd-ffmpeg /usr/local/bin/",
+     "/usr/local/bin/xformd /usr/local/bin/", "no xformd-ffmpeg"),
     ("deploy/k8s/base/daemon.yaml", "        - name: cache\n          emptyDir:", "        - name: kache\n          emptyDir:",
      "names volume 'cache'"),
     ("deploy/k8s/base/daemon-service.yaml", "  clusterIP: None\n", "", "not headless"),

@@ -157,10 +157,12 @@ impl App {
     }
 }
 
-/// The FFmpeg backend, or a stand-in that refuses video work with the reason.
+/// The FFmpeg helper process backend, or a stand-in that refuses video work with the reason.
 #[cfg(feature = "video")]
 fn open_video(limits: Limits) -> Arc<dyn VideoBackend> {
-    match crate::video::FfmpegBackend::new(limits) {
+    // Finds the helper only; whether FFmpeg works shows on the first call (and in `xformd
+    // check`), so a one-shot image render never starts it.
+    match crate::video::ProcessBackend::new(limits) {
         Ok(b) => Arc::new(b),
         Err(e) => {
             tracing::warn!(error = %e, "no video backend; video requests are refused");
@@ -169,7 +171,7 @@ fn open_video(limits: Limits) -> Arc<dyn VideoBackend> {
     }
 }
 
-/// Answers every video call with `unavailable` and the reason FFmpeg failed to start.
+/// Answers every video call with `unavailable` and the reason no helper was found.
 #[cfg(feature = "video")]
 struct NoVideo(String);
 

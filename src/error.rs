@@ -11,7 +11,7 @@
 use std::fmt;
 
 /// Whose fault an error is and how it is reported; every kind names one row of the mapping table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The client's transformation or request is malformed (client's fault).
@@ -103,7 +103,7 @@ impl ErrorKind {
 
 /// The crate error: a kind, a human message, and the offending key and value when a
 /// parameter is to blame.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
     kind: ErrorKind,
     message: String,

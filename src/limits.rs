@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Ceilings applied to every source and output. Defaults suit a 24 GiB machine serving
 /// photos: 100 MP in, 8192 px out per edge, 1 GiB per buffer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Largest accepted source, in pixels (width × height), checked from the header.
     pub max_input_pixels: u64,

@@ -1,14 +1,23 @@
 //! Video: frame-accurate cuts (`so`/`eo`/`du`), re-encoding to MP4 (H.264 + AAC) or WebM
-//! (VP9 + Opus), and still-frame thumbnails, all through the FFmpeg libraries.
+//! (VP9 + Opus), and still-frame thumbnails, all through the FFmpeg libraries — which run in a
+//! separate process, `xformd-ffmpeg` (`src/bin/xformd-ffmpeg/`), never in this one.
 //!
-//! Owns: [`VideoBackend`] and its FFmpeg implementation [`FfmpegBackend`], the request type
-//! [`CutSpec`], the source description [`VideoInfo`], the trim-window rules of the spec §9.1
-//! ([`resolve_window`]), the module error [`VideoError`], and the async boundary
-//! [`run_blocking`] (blocking thread, deadline, concurrency permit, cancellation).
+//! Why a process of its own: FFmpeg's demuxers and decoders are the largest body of C that
+//! parses untrusted input here, and a crash or a hang in them now ends one helper process, not
+//! the daemon (the daemon kills the helper when a request is cancelled or times out); and the
+//! ~160 shared libraries FFmpeg links (codecs, X11, GnuTLS, …) are no longer mapped by every
+//! `xformd` process: start-up went from ~40 ms and 45 MiB to a few ms and 6 MiB, which is what
+//! a one-shot `xformd render` of an image pays (docs/benchmarks.md, single process).
+//!
+//! Owns: [`VideoBackend`] and its implementation [`ProcessBackend`] (the helper process), the
+//! request type [`CutSpec`], the source description [`VideoInfo`], the trim-window rules of
+//! the spec §9.1 ([`resolve_window`]), the module error [`VideoError`], the helper's wire
+//! format ([`wire`]), and the async boundary [`run_blocking`] (blocking thread, deadline,
+//! concurrency permit, cancellation).
 //!
 //! May import in-crate: `job`, `limits`, `error`, and `media` for the thumbnail [`Frame`]
-//! (the media row of the design's dependency table). Outside: ffmpeg-next, but only in the
-//! FFmpeg-side children listed below; tokio only in `blocking` ([`run_blocking`]).
+//! (the media row of the design's dependency table). Outside: never ffmpeg-next (only the
+//! helper binary links it); tokio only in `blocking` ([`run_blocking`]).
 //! Must not import `exec`, `url`, `service`.
 //!
 //! # Layout
@@ -22,32 +31,23 @@
 //! * Layers (`l-video`, `l-subtitles`): `overlay` ([`OverlaySpec`] and the composing graph
 //!   text), `subtitle` (SRT/WebVTT → [`Cue`]s), `ass` (cues → the ASS script libass renders),
 //!   `font` (a subtitles font file → [`SubtitleFont`], its family name read with ttf-parser),
-//!   all pure; `layer_feed` (FFmpeg side) decodes a layer video and feeds the graph.
-//! * FFmpeg side (the only files importing ffmpeg-next):
-//!   * `source`: init, open and probe, keyframe-safe seek, time conversions.
-//!   * `cut`: one cut end to end, and the atomic temporary output.
-//!   * `copy`: the stream-copy path.
-//!   * `encode`: the re-encode packet loop; `picture`: its video half (decode, drop, retime,
-//!     filter, H.264/VP9); `audio`: its audio half (sample-accurate trim, resample, AAC/Opus).
-//!   * `thumbnail`: one decoded frame as RGBA.
+//!   all pure.
+//! * `wire`: what one helper call sends and answers; `process`: [`ProcessBackend`], which
+//!   finds the helper, runs one call per process and kills it on cancellation.
+//! * The FFmpeg side lives in the helper binary: open and probe, cut (copy or re-encode),
+//!   layers, thumbnails.
 
-mod ass;
-mod audio;
+pub mod ass;
 mod blocking;
-mod copy;
-mod cut;
-mod encode;
-mod error;
+pub mod error;
 mod font;
-mod geometry;
-mod layer_feed;
-mod overlay;
-mod picture;
-mod probe;
-mod source;
+pub mod geometry;
+pub mod overlay;
+pub mod probe;
+mod process;
 mod subtitle;
-mod thumbnail;
 mod window;
+pub mod wire;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -58,14 +58,15 @@ pub use self::error::VideoError;
 pub use self::font::{SubtitleFont, MAX_FONT_BYTES};
 pub(crate) use self::geometry::{filter_chain, plan_geometry};
 pub use self::overlay::OverlaySpec;
+pub use self::process::{helper_path, ProcessBackend, HELPER, HELPER_ENV};
 pub use self::subtitle::{parse_subtitles, Cue, Span, MAX_SUBTITLE_BYTES};
-pub use self::window::resolve_window;
+pub use self::window::{check_offsets, resolve_window};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::media::Frame;
 
 /// What FFmpeg reports about a source video, read from the container without decoding.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoInfo {
     /// Container duration in seconds (the longest stream).
     pub duration_secs: f64,
@@ -113,7 +114,7 @@ impl VideoInfo {
 }
 
 /// The audio stream of a source.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AudioInfo {
     /// FFmpeg's short name of the audio codec, e.g. `aac`.
     pub codec: String,
@@ -124,7 +125,7 @@ pub struct AudioInfo {
 }
 
 /// How `w` and `h` fit the source when both are given (spec §3, video subset of §9.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum VideoFit {
     /// `c-force`: exactly w×h, ratio ignored.
@@ -147,7 +148,7 @@ pub enum VideoFit {
 }
 
 /// Output container and, with it, the codecs (spec §9.2 `f`, `ac`, `vc`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum VideoFormat {
     /// MP4 with H.264 (libx264) video and AAC audio.
     #[default]
@@ -167,7 +168,7 @@ impl VideoFormat {
 }
 
 /// A cut request: trim window, geometry and output encoding, already parsed from the URL.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CutSpec {
     /// `so`: start offset in seconds.
     pub start: Option<f64>,
@@ -249,7 +250,7 @@ impl CutSpec {
 }
 
 /// How a cut was produced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CutMode {
     /// Packets were copied: `so` fell on a keyframe and nothing needed re-encoding.
     Copied,
@@ -258,7 +259,7 @@ pub enum CutMode {
 }
 
 /// What a finished cut produced.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CutReport {
     /// Copy or re-encode.
     pub mode: CutMode,
@@ -284,41 +285,6 @@ pub trait VideoBackend: Send + Sync {
 
     /// The first frame whose time is at or after `at_secs`, upright, as RGBA.
     fn thumbnail(&self, input: &Path, at_secs: f64, limits: &Limits) -> Result<Frame>;
-}
-
-/// [`VideoBackend`] on the FFmpeg libraries linked into this process.
-#[derive(Debug, Clone)]
-pub struct FfmpegBackend {
-    limits: Limits,
-}
-
-impl FfmpegBackend {
-    /// Initialise FFmpeg and check that every encoder a cut may need is present.
-    pub fn new(limits: Limits) -> Result<FfmpegBackend> {
-        source::init()?;
-        Ok(FfmpegBackend { limits })
-    }
-}
-
-impl VideoBackend for FfmpegBackend {
-    fn probe(&self, input: &Path) -> Result<VideoInfo> {
-        guard_panics(|| source::probe(input))
-    }
-
-    fn cut(&self, input: &Path, spec: &CutSpec, output: &Path, cancel: &AtomicBool) -> Result<CutReport> {
-        guard_panics(|| cut::cut(input, spec, output, cancel, &self.limits))
-    }
-
-    fn thumbnail(&self, input: &Path, at_secs: f64, limits: &Limits) -> Result<Frame> {
-        guard_panics(|| thumbnail::thumbnail(input, at_secs, limits))
-    }
-}
-
-/// Run `f`, turning a panic inside FFmpeg glue into an internal error. Temporary files are
-/// removed by their drop guards during unwinding, so a panic leaves nothing behind either.
-fn guard_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(Error::internal("video backend panicked")))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Checks the dependency rules of src/lib.rs against the `use crate::…` lines in src/.
+//! Checks the dependency rules of src/lib.rs against the `use crate::…` lines in src/, and
+//! that FFmpeg stays in its helper process (`src/bin/xformd-ffmpeg/`).
 
 use std::path::Path;
 
@@ -79,4 +80,44 @@ fn the_checker_catches_banned_imports() {
     assert_eq!(violations("plan/layout", "use crate::exec::cpu;\nuse crate::job::Job;").len(), 1);
     assert_eq!(violations("job/geometry", "use tokio::sync::Mutex;").len(), 1);
     assert!(violations("exec/cpu/blur", "use crate::media::Frame;").is_empty());
+}
+
+/// Only the helper binary's files name FFmpeg's crate; the library and `xformd` never do
+/// (src/video/process.rs says why).
+#[test]
+fn only_the_helper_uses_ffmpeg() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    let helper = src.join("bin").join("xformd-ffmpeg");
+    let users: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(&helper))
+        .filter(|f| {
+            std::fs::read_to_string(f).unwrap().lines().any(|l| l.contains("ffmpeg_next") || l.contains("ffmpeg::"))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(users.is_empty(), "files outside the helper that use ffmpeg-next: {users:?}");
+}
+
+/// The `xformd` executable links no FFmpeg library (its start-up maps 5 shared libraries,
+/// not ~170), and the helper does.
+#[cfg(all(feature = "video", target_os = "linux"))]
+#[test]
+fn the_daemon_binary_does_not_link_ffmpeg() {
+    let needed = |bin: &str| {
+        let out = std::process::Command::new("readelf").args(["-d", bin]).output().expect("readelf (binutils)");
+        assert!(out.status.success(), "readelf -d {bin}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("(NEEDED)"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let daemon = needed(env!("CARGO_BIN_EXE_xformd"));
+    assert!(!daemon.is_empty(), "readelf found no NEEDED entries at all");
+    assert!(!daemon.iter().any(|l| l.contains("libav")), "xformd links FFmpeg: {daemon:?}");
+    let helper = needed(env!("CARGO_BIN_EXE_xformd-ffmpeg"));
+    assert!(helper.iter().any(|l| l.contains("libavcodec")), "the helper does not link libavcodec: {helper:?}");
 }

@@ -43,11 +43,12 @@ fn rows() -> Vec<Row> {
 /// True when a video body probes as a video with a picture and a duration.
 #[cfg(feature = "video")]
 fn plays(body: &[u8], ctype: &str) -> bool {
-    use xformd::video::{FfmpegBackend, VideoBackend};
+    use xformd::video::{ProcessBackend, VideoBackend};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(if ctype.ends_with("webm") { "v.webm" } else { "v.mp4" });
     std::fs::write(&path, body).unwrap();
-    let backend = FfmpegBackend::new(xformd::limits::Limits::default()).unwrap();
+    let backend =
+        ProcessBackend::with_helper(env!("CARGO_BIN_EXE_xformd-ffmpeg").into(), xformd::limits::Limits::default());
     backend.probe(&path).is_ok_and(|i| i.width > 0 && i.height > 0 && i.duration_secs > 0.0)
 }
 

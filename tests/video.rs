@@ -27,7 +27,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::OnceLock;
 
 use xformd::limits::Limits;
-use xformd::video::{CutReport, CutSpec, FfmpegBackend, VideoBackend};
+use xformd::video::{CutReport, CutSpec, ProcessBackend, VideoBackend};
 
 const PHONE: &str = "VID_20191220_170832.mp4";
 const BUNNY: &str = "bigbuckbunny.mp4";
@@ -36,8 +36,10 @@ fn shared(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/media/video").join(name)
 }
 
-fn backend() -> FfmpegBackend {
-    FfmpegBackend::new(Limits::default()).expect("FFmpeg libraries with libx264, aac, libvpx-vp9, libopus")
+fn backend() -> ProcessBackend {
+    let b = ProcessBackend::with_helper(env!("CARGO_BIN_EXE_xformd-ffmpeg").into(), Limits::default());
+    b.check().expect("FFmpeg libraries with libx264, aac, libvpx-vp9, libopus");
+    b
 }
 
 fn run(cmd: &str, args: &[&str]) -> Vec<u8> {

@@ -2,7 +2,7 @@
 //! daemon → FFmpeg, on the bundled `media/video/bigbuckbunny.mp4` (1280×720, 25 fps, 5.312 s,
 //! H.264 + AAC).
 //!
-//! Results are read back with `xformd::video::FfmpegBackend::probe` after writing the body to
+//! Results are read back with `xformd::video::ProcessBackend::probe` after writing the body to
 //! a temporary file. Tolerances, and why:
 //! * cut duration within one frame (1/25 s) of `eo − so`: the requirement.
 //! * Range bodies must equal the same bytes of a full GET exactly: each request cuts again,
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use xformd::limits::Limits;
-use xformd::video::{FfmpegBackend, VideoBackend, VideoInfo};
+use xformd::video::{ProcessBackend, VideoBackend, VideoInfo};
 
 use crate::common::{config, decode, media_dir, start_server};
 
@@ -26,7 +26,7 @@ fn probe(bytes: &[u8], ext: &str) -> VideoInfo {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(format!("out.{ext}"));
     std::fs::write(&path, bytes).unwrap();
-    FfmpegBackend::new(Limits::default()).unwrap().probe(&path).unwrap()
+    ProcessBackend::with_helper(env!("CARGO_BIN_EXE_xformd-ffmpeg").into(), Limits::default()).probe(&path).unwrap()
 }
 
 async fn get(url: &str) -> reqwest::Response {

@@ -4,7 +4,7 @@
 //!
 //! Every check compares a layered render with the base-only render of the same URL without
 //! the layer, frame by frame at chosen times (frames read back with the daemon's own
-//! `FfmpegBackend::thumbnail`, the first frame at or after the time). Tolerances, and why:
+//! `ProcessBackend::thumbnail`, the first frame at or after the time). Tolerances, and why:
 //! * "unchanged": mean absolute difference per channel < 8 over the region — the two files
 //!   are separate x264 encodes (crf 27) of the same pictures until the layer appears; after a
 //!   layer has come and gone, the P-frames up to the next keyframe still carry some residue
@@ -18,7 +18,7 @@ use std::path::Path;
 use reqwest::StatusCode;
 use xformd::limits::Limits;
 use xformd::media::Frame;
-use xformd::video::{FfmpegBackend, VideoBackend, VideoInfo};
+use xformd::video::{ProcessBackend, VideoBackend, VideoInfo};
 
 use crate::common::{config, media_dir, start_server};
 
@@ -66,8 +66,8 @@ impl Rendered {
     }
 }
 
-fn backend() -> FfmpegBackend {
-    FfmpegBackend::new(Limits::default()).unwrap()
+fn backend() -> ProcessBackend {
+    ProcessBackend::with_helper(env!("CARGO_BIN_EXE_xformd-ffmpeg").into(), Limits::default())
 }
 
 async fn render(url: &str) -> Rendered {

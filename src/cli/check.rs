@@ -37,9 +37,12 @@ pub fn self_test(app: &App, media_root: &Path) -> SelfTest {
     }
     lines.push(format!("cpu: ok  threads={}", app.executor.cpu().threads()));
     #[cfg(feature = "video")]
-    match crate::video::FfmpegBackend::new(app.limits) {
-        // `new` opens libavformat/libavcodec and checks every encoder a cut may need.
-        Ok(_) => lines.push("ffmpeg: ok  encoders libx264 aac libvpx-vp9 libopus present".to_string()),
+    match crate::video::ProcessBackend::new(app.limits).and_then(|b| b.check()) {
+        // `check` starts the helper, which opens libavformat/libavcodec and checks every
+        // encoder a cut may need.
+        Ok(()) => {
+            lines.push("ffmpeg: ok  helper xformd-ffmpeg, encoders libx264 aac libvpx-vp9 libopus present".to_string())
+        }
         Err(e) => {
             lines.push(format!("ffmpeg: missing ({e})"));
             ok = false;

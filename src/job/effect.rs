@@ -92,7 +92,7 @@ impl Radius {
 
 /// An sRGB colour with optional opacity. ImageKit's 8-digit form carries opacity as a
 /// *decimal* 00–99, so that is what is stored; `alpha()` converts to 0–255.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Color {
     /// Red, green, blue.
     pub rgb: [u8; 3],

@@ -168,7 +168,7 @@ impl LayerMode {
 }
 
 /// Typography of a subtitles layer (ImageKit's "styling controls for subtitles layer").
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SubtitleStyle {
     /// Font size in pixels of the output frame (`fs`).
     pub size: Option<u32>,

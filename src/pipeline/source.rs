@@ -69,7 +69,7 @@ pub(super) fn decode_avif(bytes: &[u8], limits: &Limits) -> Result<Decoded> {
     let temp_error = |e: std::io::Error| Error::internal(format!("avif temp file: {e}"));
     let mut tmp = tempfile::Builder::new().prefix("xformd-").suffix(".avif").tempfile().map_err(temp_error)?;
     tmp.write_all(bytes).map_err(temp_error)?;
-    let backend = crate::video::FfmpegBackend::new(*limits)?;
+    let backend = crate::video::ProcessBackend::new(*limits)?;
     let frame = backend.thumbnail(tmp.path(), 0.0, limits).map_err(|e| {
         if e.kind() == ErrorKind::Internal {
             return e;

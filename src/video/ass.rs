@@ -40,7 +40,7 @@ const FONT_FAMILY: &str = "DejaVu Sans";
 const SCRIPT: &str = "subs.ass";
 
 /// The subtitles of a cut: cues in source time and how they look.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubtitleSpec {
     /// Parsed cues (source time).
     pub cues: Vec<Cue>,
@@ -97,7 +97,7 @@ fn ass_text(spans: &[Span]) -> String {
 }
 
 /// The whole script for an output of `frame` pixels covering source time `[from, to)`.
-pub(crate) fn ass_script(spec: &SubtitleSpec, frame: (u32, u32), (from, to): (f64, f64)) -> String {
+pub fn ass_script(spec: &SubtitleSpec, frame: (u32, u32), (from, to): (f64, f64)) -> String {
     let s = &spec.style;
     let size = s.size.unwrap_or((frame.1 / 20).max(8));
     let white = Color { rgb: [255, 255, 255], opacity_pct: None };
@@ -139,13 +139,13 @@ pub(crate) fn ass_script(spec: &SubtitleSpec, frame: (u32, u32), (from, to): (f6
 
 /// A private temporary folder with `subs.ass` and the font; removed when dropped, which the
 /// owner does only after the filter graph reading them is gone.
-pub(crate) struct SubtitleFiles {
+pub struct SubtitleFiles {
     dir: tempfile::TempDir,
 }
 
 impl SubtitleFiles {
     /// Write `script`, the bundled font and the layer's font file, if any, into a fresh folder.
-    pub(crate) fn write(script: &str, font: Option<&SubtitleFont>) -> Result<SubtitleFiles> {
+    pub fn write(script: &str, font: Option<&SubtitleFont>) -> Result<SubtitleFiles> {
         let io = |op| move |source| VideoError::Io { op, source };
         let dir =
             tempfile::Builder::new().prefix("xformd-subs-").tempdir().map_err(io("creating a subtitles folder"))?;
@@ -158,12 +158,12 @@ impl SubtitleFiles {
     }
 
     /// The script's path.
-    pub(crate) fn script(&self) -> PathBuf {
+    pub fn script(&self) -> PathBuf {
         self.dir.path().join(SCRIPT)
     }
 
     /// The folder, given to libass as `fontsdir`.
-    pub(crate) fn fonts(&self) -> &Path {
+    pub fn fonts(&self) -> &Path {
         self.dir.path()
     }
 }

@@ -50,6 +50,31 @@ impl std::fmt::Debug for SubtitleFont {
     }
 }
 
+/// On the helper's wire ([`super::wire`]) the bytes travel as base64 text: a font is up to
+/// [`MAX_FONT_BYTES`], which as a JSON array of numbers would be four times that.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WireFont {
+    family: String,
+    data: String,
+}
+
+impl serde::Serialize for SubtitleFont {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use base64::Engine as _;
+        let data = base64::engine::general_purpose::STANDARD.encode(&self.data);
+        WireFont { family: self.family.clone(), data }.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SubtitleFont {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use base64::Engine as _;
+        let w = WireFont::deserialize(d)?;
+        let data = base64::engine::general_purpose::STANDARD.decode(w.data).map_err(serde::de::Error::custom)?;
+        Ok(SubtitleFont { family: w.family, data: Arc::from(data) })
+    }
+}
+
 /// One `name` table entry as the selection needs it.
 struct NameEntry {
     windows: bool,

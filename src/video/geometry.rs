@@ -9,28 +9,32 @@ use super::{CutSpec, VideoFit};
 
 /// A rectangle cut out of a frame, or a frame placed on a canvas: size and top-left offset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Placed {
-    pub(crate) width: u32,
-    pub(crate) height: u32,
-    pub(crate) x: u32,
-    pub(crate) y: u32,
+pub struct Placed {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Left edge in pixels.
+    pub x: u32,
+    /// Top edge in pixels.
+    pub y: u32,
 }
 
 /// Concrete pixel steps for one cut, applied to the upright frame in this order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Geometry {
+pub struct Geometry {
     /// Scale to this size first (`None`: keep the size).
-    pub(crate) scale: Option<(u32, u32)>,
+    pub scale: Option<(u32, u32)>,
     /// Then cut this rectangle out.
-    pub(crate) crop: Option<Placed>,
+    pub crop: Option<Placed>,
     /// Then place the frame at (x, y) on a canvas of this size and colour.
-    pub(crate) pad: Option<(Placed, [u8; 3])>,
+    pub pad: Option<(Placed, [u8; 3])>,
     /// Finally rotate clockwise by this many degrees (0, 90, 180, 270): the `rt` parameter.
-    pub(crate) rotate: u32,
+    pub rotate: u32,
     /// Output width, always even.
-    pub(crate) width: u32,
+    pub width: u32,
     /// Output height, always even.
-    pub(crate) height: u32,
+    pub height: u32,
 }
 
 #[expect(clippy::cast_possible_truncation, reason = "clamped to 1..=u32::MAX before the cast")]
@@ -58,7 +62,7 @@ fn centred(outer: (u32, u32), inner: (u32, u32)) -> Placed {
 /// edge is then made even (rounded down, at least 2), because libx264 and libvpx reject odd
 /// 4:2:0 sizes: an odd source kept at its size loses its last column or row rather than
 /// being rescaled, so its pixels stay untouched; a requested odd `w`/`h` becomes one less.
-pub(crate) fn plan_geometry(w0: u32, h0: u32, spec: &CutSpec) -> Geometry {
+pub fn plan_geometry(w0: u32, h0: u32, spec: &CutSpec) -> Geometry {
     let (w0, h0) = (w0.max(1), h0.max(1));
     let (fw0, fh0) = (f64::from(w0), f64::from(h0));
     let scaled = |s: f64| (px(fw0 * s), px(fh0 * s));
@@ -133,7 +137,7 @@ pub(crate) fn plan_geometry(w0: u32, h0: u32, spec: &CutSpec) -> Geometry {
 /// libavfilter text turning a decoded frame into the output frame: first the source's
 /// display rotation (`auto_rotation`, clockwise degrees, as the FFmpeg CLI's autorotate
 /// does), then `geometry`. `"null"` when nothing changes.
-pub(crate) fn filter_chain(auto_rotation: i32, geometry: &Geometry) -> String {
+pub fn filter_chain(auto_rotation: i32, geometry: &Geometry) -> String {
     let mut steps: Vec<String> = Vec::new();
     push_rotation(&mut steps, auto_rotation.rem_euclid(360).unsigned_abs());
     if let Some((w, h)) = geometry.scale {
@@ -161,7 +165,7 @@ fn push_rotation(steps: &mut Vec<String>, clockwise: u32) {
 }
 
 /// The filter that turns a frame `clockwise` degrees (a right angle), `None` for 0.
-pub(crate) fn rotation_filter(clockwise: u32) -> Option<&'static str> {
+pub fn rotation_filter(clockwise: u32) -> Option<&'static str> {
     match clockwise % 360 {
         90 => Some("transpose=clock"),
         180 => Some("hflip,vflip"),

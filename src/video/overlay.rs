@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 
 /// One video layer, fully resolved against the base's output size and duration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OverlaySpec {
     /// The layer's local file.
     pub path: PathBuf,
@@ -40,7 +40,7 @@ pub struct OverlaySpec {
 /// Escape `path` for an option value inside a filter graph description: quoted for the
 /// option parser (`'` closes and reopens around an escaped quote), then backslash-escaped
 /// for the graph parser, which unquotes once before handing the options over.
-pub(crate) fn filter_path(path: &Path) -> String {
+pub fn filter_path(path: &Path) -> String {
     let raw = path.to_string_lossy();
     let quoted = format!("'{}'", raw.replace('\'', "'\\''"));
     let mut out = String::with_capacity(quoted.len() * 2);
@@ -60,7 +60,7 @@ fn num(v: f64) -> String {
 
 /// The full graph text for a base `chain`, `overlays` (inputs `l0`, `l1`, …) and, if any, a
 /// subtitles script `(script, fontsdir)`.
-pub(crate) fn compose_graph(chain: &str, overlays: &[OverlaySpec], subtitles: Option<(&Path, &Path)>) -> String {
+pub fn compose_graph(chain: &str, overlays: &[OverlaySpec], subtitles: Option<(&Path, &Path)>) -> String {
     if overlays.is_empty() && subtitles.is_none() {
         return chain.to_owned();
     }

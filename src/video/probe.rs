@@ -9,7 +9,7 @@ use super::{AudioInfo, VideoError, VideoInfo};
 
 /// Kind of a stream, as far as a cut cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StreamKind {
+pub enum StreamKind {
     /// Moving pictures.
     Video,
     /// A still picture attached to the file (cover art); never treated as video.
@@ -22,38 +22,44 @@ pub(crate) enum StreamKind {
 
 /// The fields of one `AVStream` / `AVCodecParameters` that a cut needs.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RawStream {
-    pub(crate) kind: StreamKind,
+pub struct RawStream {
+    /// Video, audio or other.
+    pub kind: StreamKind,
     /// `avcodec_get_name(codec_id)`.
-    pub(crate) codec: String,
-    pub(crate) width: u32,
-    pub(crate) height: u32,
-    pub(crate) channels: u16,
-    pub(crate) sample_rate: u32,
+    pub codec: String,
+    /// Coded width (video).
+    pub width: u32,
+    /// Coded height (video).
+    pub height: u32,
+    /// Channel count (audio).
+    pub channels: u16,
+    /// Samples per second (audio).
+    pub sample_rate: u32,
     /// Stream duration in seconds, when the container knows it.
-    pub(crate) duration_secs: Option<f64>,
+    pub duration_secs: Option<f64>,
     /// `avg_frame_rate` as (num, den); (0, 0) when unknown.
-    pub(crate) avg_frame_rate: (i32, i32),
+    pub avg_frame_rate: (i32, i32),
     /// `r_frame_rate` as (num, den); (0, 0) when unknown.
-    pub(crate) base_frame_rate: (i32, i32),
+    pub base_frame_rate: (i32, i32),
     /// `AV_PKT_DATA_DISPLAYMATRIX` stream side data, if any.
-    pub(crate) display_matrix: Option<[i32; 9]>,
+    pub display_matrix: Option<[i32; 9]>,
 }
 
 /// The container-level facts plus every stream, in stream order.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RawProbe {
+pub struct RawProbe {
     /// `AVInputFormat.name`, e.g. `mov,mp4,m4a,3gp,3g2,mj2`.
-    pub(crate) container: String,
+    pub container: String,
     /// `AVFormatContext.duration` in seconds, when known.
-    pub(crate) duration_secs: Option<f64>,
+    pub duration_secs: Option<f64>,
     /// `AVFormatContext.start_time` in seconds, when known.
-    pub(crate) start_secs: Option<f64>,
-    pub(crate) streams: Vec<RawStream>,
+    pub start_secs: Option<f64>,
+    /// Every stream, in stream order.
+    pub streams: Vec<RawStream>,
     /// Index of the stream FFmpeg picks as best video (`av_find_best_stream`).
-    pub(crate) best_video: Option<usize>,
+    pub best_video: Option<usize>,
     /// Index of the stream FFmpeg picks as best audio.
-    pub(crate) best_audio: Option<usize>,
+    pub best_audio: Option<usize>,
 }
 
 /// Image "demuxers" that open a single still picture as a one-frame video; refused as
@@ -64,7 +70,7 @@ fn is_still_image_demuxer(name: &str) -> bool {
 
 /// The index of the stream of `kind` a cut uses: FFmpeg's `best` pick when it has that kind
 /// (it is not cover art, say), else the first stream of that kind.
-pub(crate) fn pick(raw: &RawProbe, best: Option<usize>, kind: StreamKind) -> Option<usize> {
+pub fn pick(raw: &RawProbe, best: Option<usize>, kind: StreamKind) -> Option<usize> {
     best.filter(|&i| raw.streams.get(i).is_some_and(|s| s.kind == kind))
         .or_else(|| raw.streams.iter().position(|s| s.kind == kind))
 }
@@ -74,7 +80,7 @@ pub(crate) fn pick(raw: &RawProbe, best: Option<usize>, kind: StreamKind) -> Opt
 /// # Errors
 /// [`VideoError::NotVideo`] for audio-only files, still images and files whose only picture
 /// is cover art; [`VideoError::Undecodable`] for a video stream without size or duration.
-pub(crate) fn video_info(raw: &RawProbe) -> Result<VideoInfo, VideoError> {
+pub fn video_info(raw: &RawProbe) -> Result<VideoInfo, VideoError> {
     if is_still_image_demuxer(&raw.container) {
         return Err(VideoError::NotVideo(format!("'{}' is a still-image format", raw.container)));
     }
@@ -122,7 +128,7 @@ pub(crate) fn video_info(raw: &RawProbe) -> Result<VideoInfo, VideoError> {
 /// This is the FFmpeg CLI's `get_rotation`: `-av_display_rotation_get(m)` rounded and
 /// wrapped into [0, 360), then snapped to the nearest right angle (odd angles do not occur
 /// in camera files, and the CLI also only handles right angles).
-pub(crate) fn rotation_from_matrix(m: &[i32; 9]) -> i32 {
+pub fn rotation_from_matrix(m: &[i32; 9]) -> i32 {
     // 16.16 fixed point, as in libavutil/display.c.
     let fp = |v: i32| f64::from(v) / 65536.0;
     let scale0 = fp(m[0]).hypot(fp(m[3]));

@@ -26,7 +26,7 @@ const MAX_CUES: usize = 20_000;
 const MAX_CUE_CHARS: usize = 1000;
 
 /// One timed piece of text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cue {
     /// Start in seconds of the source video.
     pub start: f64,
@@ -37,7 +37,7 @@ pub struct Cue {
 }
 
 /// A run of cue text and its inline style; `"\n"` inside `text` breaks the line.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     /// The text, entities decoded.
     pub text: String,

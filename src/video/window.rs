@@ -61,6 +61,18 @@ pub fn resolve_window(spec: &CutSpec, duration: f64) -> Result<(f64, f64)> {
     Ok((start, end))
 }
 
+/// The checks of [`resolve_window`] that need no source: each of `so`, `eo`, `du` is finite
+/// and not negative. Run before a spec leaves the process (JSON has no NaN).
+///
+/// # Errors
+/// [`ErrorKind::InvalidArgument`] naming the key.
+pub fn check_offsets(spec: &CutSpec) -> Result<()> {
+    checked("so", spec.start)?;
+    checked("eo", spec.end)?;
+    checked("du", spec.duration)?;
+    Ok(())
+}
+
 /// Reject negative and non-finite values, naming `key`, and round the rest to 2 decimals.
 fn checked(key: &'static str, value: Option<f64>) -> Result<Option<f64>> {
     match value {

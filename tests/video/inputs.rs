@@ -1,6 +1,6 @@
 //! Thumbnails, and everything that must fail cleanly: bad parameters (400 naming the key),
 //! corrupt or non-video sources (422), FFmpeg failures and cancellation (no file left), the
-//! deadline of the async boundary.
+//! deadline of the async boundary, a helper process that crashes.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use xformd::error::ErrorKind;
 use xformd::limits::Limits;
-use xformd::video::{run_blocking, CutSpec, VideoBackend, VideoFormat};
+use xformd::video::{run_blocking, CutSpec, ProcessBackend, VideoBackend, VideoFormat};
 
 use super::{backend, clip, mean_abs, out_dir, rgb, shared, window, BUNNY, PHONE};
 
@@ -86,6 +86,29 @@ fn failures_and_cancellation_leave_no_file() {
     let e = backend().cut(&shared(BUNNY), &window(1.0, 2.0), &missing, &AtomicBool::new(false)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// A helper that dies mid-call, as a crash inside an FFmpeg decoder would: here a stand-in
+/// that writes part of the output and then kills itself with SIGSEGV. The call is an internal
+/// error naming the signal, this process carries on, and the part file is removed.
+#[cfg(unix)]
+#[test]
+fn a_crashing_helper_is_an_internal_error_and_leaves_no_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let helper = bin.path().join("crashing-helper");
+    // The request names the part file after `"output":"`; write into it, then crash.
+    let script = "#!/bin/sh\nout=$(sed -n 's/.*\"output\":\"\\([^\"]*\\)\".*/\\1/p')\n\
+                  printf partial > \"$out\"\nkill -SEGV $$\n";
+    std::fs::write(&helper, script).unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = out_dir();
+    let backend = ProcessBackend::with_helper(helper, Limits::default());
+    let e =
+        backend.cut(&shared(BUNNY), &window(1.0, 2.0), &dir.path().join("x.mp4"), &AtomicBool::new(false)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Internal, "{e}");
+    assert!(e.message().contains("signal"), "{e}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "part file removed");
 }
 
 #[test]
