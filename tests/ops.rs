@@ -220,3 +220,36 @@ fn deploy_example_config_equals_the_defaults() {
     let dumped = xformd::config::Config::default().to_toml().unwrap();
     assert_eq!(body, dumped, "deploy/config.example.toml is stale: run `make config-example`");
 }
+
+/// The FFmpeg helper crashing (here a stand-in that writes part of the output and kills itself
+/// with SIGSEGV, as a crash inside an FFmpeg decoder would) costs that one request a 500: the
+/// daemon, which used to run FFmpeg in its own process, serves the next requests, video
+/// thumbnails through the same helper included, and no part file is left behind.
+#[cfg(all(feature = "video", unix))]
+#[test]
+fn a_crashing_ffmpeg_helper_costs_one_request_not_the_daemon() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let helper = bin.path().join("crashing-helper");
+    let script = "#!/bin/sh\nout=$(sed -n 's/.*\"output\":\"\\([^\"]*\\)\".*/\\1/p')\n\
+                  [ -n \"$out\" ] && printf partial > \"$out\"\nkill -SEGV $$\n";
+    std::fs::write(&helper, script).unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (mut child, addr) = serve_child_with(&[("XFORMD_FFMPEG_HELPER", helper.to_str().unwrap())]);
+    let get = |path: &str| reqwest::blocking::get(format!("http://{addr}{path}")).unwrap().status();
+    for _ in 0..3 {
+        assert_eq!(get("/tr:so-0,du-1,w-160/video/bigbuckbunny.mp4"), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(get("/video/bigbuckbunny.mp4/ik-thumbnail.jpg"), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(get("/tr:w-40/photos/LadyBird.jpg"), StatusCode::OK);
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the daemon exited");
+    let pid = format!(".{}-", child.id());
+    let parts: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains(&pid) && n.ends_with(".part"))
+        .collect();
+    assert!(parts.is_empty(), "left behind: {parts:?}");
+    sigterm(&child);
+    exits_zero_within(&mut child, Duration::from_secs(15));
+}
