@@ -134,7 +134,14 @@ impl App {
     pub fn new(config: Config) -> Result<App> {
         let cpu = Arc::new(CpuBackend::new(config.backend.cpu_threads)?);
         let (gpu, status, gpu_health) = open_gpu(&config);
-        let executor = Arc::new(Executor::new(cpu, gpu, config.backend.gpu_min_pixels));
+        #[cfg(feature = "gpu")]
+        let concrete = gpu.clone();
+        let gpu: Option<Arc<dyn Backend>> = gpu.map(|g| g as Arc<dyn Backend>);
+        let executor = Arc::new(Executor::new(Arc::clone(&cpu), gpu, config.backend.gpu_min_pixels));
+        #[cfg(feature = "gpu")]
+        if let Some(g) = concrete.filter(|g| config.backend.calibrate_gpu && !g.is_software()) {
+            calibrate_in_background(cpu, g, config.limits(), Arc::clone(&executor));
+        }
         let origin = crate::origin::from_config(&config)?;
         let cache = Cache::from_config(&config.cache)?.map(Arc::new);
         let limits = config.limits();
@@ -225,8 +232,35 @@ impl GpuStatus {
     }
 }
 
+/// Measure the `auto` threshold on this daemon's own devices (`bench::calibrate`) on a
+/// thread of its own, and hand it to the executor; until then, and if it fails, the
+/// configured `backend.gpu_min_pixels` applies. A software adapter is never calibrated:
+/// `auto` does not use one.
 #[cfg(feature = "gpu")]
-fn open_gpu(config: &Config) -> (Option<Arc<dyn Backend>>, GpuStatus, Option<GpuHealth>) {
+fn calibrate_in_background(
+    cpu: Arc<CpuBackend>,
+    gpu: Arc<crate::exec::gpu::GpuBackend>,
+    limits: Limits,
+    executor: Arc<Executor>,
+) {
+    use crate::bench::calibrate::{calibrate, RUNS, SIZES};
+    let spawned = std::thread::Builder::new().name("xformd-calibrate".into()).spawn(move || {
+        let started = std::time::Instant::now();
+        match calibrate(&cpu, &gpu, &limits, &SIZES, RUNS) {
+            Ok(t) => {
+                executor.set_gpu_min_pixels(t.min_pixels());
+                tracing::info!(result = %t.describe(), ms = started.elapsed().as_millis(), "auto backend threshold calibrated");
+            }
+            Err(e) => tracing::warn!(error = %e, "GPU calibration failed; backend.gpu_min_pixels stays as configured"),
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "GPU calibration not started");
+    }
+}
+
+#[cfg(feature = "gpu")]
+fn open_gpu(config: &Config) -> (Option<Arc<crate::exec::gpu::GpuBackend>>, GpuStatus, Option<GpuHealth>) {
     if !config.backend.gpu {
         return (None, GpuStatus::Disabled, None);
     }

@@ -14,6 +14,8 @@
 //! May import: `exec`, `plan`, `job` (the chain's text layer), `media`, `limits`, `error`.
 //! Writes files only under the chosen output folder.
 
+#[cfg(feature = "gpu")]
+pub mod calibrate;
 mod json;
 mod report;
 pub mod sizes;
@@ -188,19 +190,36 @@ impl LayerSource for NoLayers {
     }
 }
 
+/// The GPU backend a bench measures, or why there is none.
 #[cfg(feature = "gpu")]
-type Gpu = std::result::Result<Arc<crate::exec::gpu::GpuBackend>, Error>;
+pub(crate) type Gpu = std::result::Result<Arc<crate::exec::gpu::GpuBackend>, Error>;
 
 /// Measure every (op, size, backend) of `opts`. Progress lines go to `progress`.
-pub fn run(opts: &BenchOptions, mut progress: impl FnMut(&str)) -> Result<BenchReport> {
+pub fn run(opts: &BenchOptions, progress: impl FnMut(&str)) -> Result<BenchReport> {
     let cpu = Arc::new(CpuBackend::new(opts.cpu_threads)?);
-    let exec = Executor::new(Arc::clone(&cpu), None, 0);
+    #[cfg(feature = "gpu")]
+    let gpu: Option<Gpu> =
+        opts.backends.contains(&BackendKind::Gpu).then(|| crate::exec::gpu::GpuBackend::new().map(Arc::new));
+    #[cfg(feature = "gpu")]
+    return run_on(opts, &cpu, gpu.as_ref(), progress);
+    #[cfg(not(feature = "gpu"))]
+    run_on(opts, &cpu, progress)
+}
+
+/// [`run`] on backends the caller already has (the daemon's start-up calibration measures
+/// the devices it serves with, `bench::calibrate`).
+pub(crate) fn run_on(
+    opts: &BenchOptions,
+    cpu: &Arc<CpuBackend>,
+    #[cfg(feature = "gpu")] gpu: Option<&Gpu>,
+    mut progress: impl FnMut(&str),
+) -> Result<BenchReport> {
+    let exec = Executor::new(Arc::clone(cpu), None, 0);
     let ctx = RunContext { limits: &opts.limits, layers: &NoLayers, executor: &exec, depth: 0 };
+    #[cfg(not(feature = "gpu"))]
     let want_gpu = opts.backends.contains(&BackendKind::Gpu);
     #[cfg(feature = "gpu")]
-    let gpu: Option<Gpu> = if want_gpu { Some(crate::exec::gpu::GpuBackend::new().map(Arc::new)) } else { None };
-    #[cfg(feature = "gpu")]
-    let adapter = match &gpu {
+    let adapter = match gpu {
         Some(Ok(g)) => format!("{} ({}, {})", g.adapter_name(), g.api(), g.driver()),
         Some(Err(e)) => format!("none: {}", e.message()),
         None => "not measured".to_string(),
@@ -241,7 +260,7 @@ pub fn run(opts: &BenchOptions, mut progress: impl FnMut(&str)) -> Result<BenchR
                     }
                     (BackendKind::Gpu, _) => {
                         #[cfg(feature = "gpu")]
-                        match &gpu {
+                        match gpu {
                             Some(Ok(g)) if op == BenchOp::Variants => match variants::unsupported(g.as_ref(), &frame) {
                                 Some(why) => row.result = Err(why),
                                 None => {

@@ -16,6 +16,7 @@ pub mod variants;
 pub mod weights;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::Result;
@@ -104,7 +105,8 @@ pub struct RunReport {
 pub struct Executor {
     cpu: Arc<cpu::CpuBackend>,
     gpu: Option<Arc<dyn Backend>>,
-    gpu_min_pixels: u64,
+    /// Atomic: the start-up calibration replaces it while jobs run.
+    gpu_min_pixels: AtomicU64,
 }
 
 impl Executor {
@@ -112,7 +114,17 @@ impl Executor {
     /// GPU for frames of at least `gpu_min_pixels` (smaller ones are faster on the CPU
     /// than the upload and readback cost).
     pub fn new(cpu: Arc<cpu::CpuBackend>, gpu: Option<Arc<dyn Backend>>, gpu_min_pixels: u64) -> Self {
-        Executor { cpu, gpu, gpu_min_pixels }
+        Executor { cpu, gpu, gpu_min_pixels: AtomicU64::new(gpu_min_pixels) }
+    }
+
+    /// The smallest frame, in pixels, that `auto` sends to the GPU (`u64::MAX`: never).
+    pub fn gpu_min_pixels(&self) -> u64 {
+        self.gpu_min_pixels.load(Ordering::Relaxed)
+    }
+
+    /// Replace the `auto` threshold (the start-up calibration's result).
+    pub fn set_gpu_min_pixels(&self, pixels: u64) {
+        self.gpu_min_pixels.store(pixels, Ordering::Relaxed);
     }
 
     /// True when a GPU backend is present.
@@ -130,7 +142,7 @@ impl Executor {
             BackendPref::Cpu => false,
             BackendPref::Gpu => true,
             BackendPref::Auto => {
-                u64::from(size.0) * u64::from(size.1) >= self.gpu_min_pixels
+                u64::from(size.0) * u64::from(size.1) >= self.gpu_min_pixels()
                     && self.gpu.as_ref().is_none_or(|g| !g.is_software())
             }
         };
@@ -258,4 +270,39 @@ fn plan_on(
         opaque: !frame.has_alpha(),
     };
     plan::plan_step(step, &step_input, limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stands in for a hardware GPU in the chooser test only: `choose` never runs it.
+    struct HardwareStandIn;
+    impl Backend for HardwareStandIn {
+        fn kind(&self) -> BackendKind {
+            BackendKind::Gpu
+        }
+        fn unsupported(&self, _ops: &[PlanOp], _frame: (u32, u32)) -> Option<String> {
+            None
+        }
+        fn run(&self, _ops: &[PlanOp], _frame: Frame, _ctx: &RunContext<'_>) -> Result<Frame> {
+            unreachable!("the chooser test runs nothing")
+        }
+    }
+
+    /// `auto` follows the threshold the start-up calibration sets, from the next job on;
+    /// `u64::MAX` (the calibration's "never") keeps every frame on the CPU.
+    #[test]
+    fn auto_follows_the_calibrated_threshold() {
+        let cpu = Arc::new(cpu::CpuBackend::new(1).unwrap());
+        let exec = Executor::new(cpu, Some(Arc::new(HardwareStandIn)), 512 * 512);
+        let kind = |size| exec.choose(BackendPref::Auto, &[], size).0.kind();
+        assert_eq!(kind((1000, 1000)), BackendKind::Gpu);
+        assert_eq!(kind((100, 100)), BackendKind::Cpu);
+        exec.set_gpu_min_pixels(100 * 100);
+        assert_eq!(kind((100, 100)), BackendKind::Gpu);
+        exec.set_gpu_min_pixels(u64::MAX);
+        assert_eq!(kind((8000, 8000)), BackendKind::Cpu);
+        assert_eq!(exec.choose(BackendPref::Gpu, &[], (10, 10)).0.kind(), BackendKind::Gpu);
+    }
 }

@@ -62,6 +62,10 @@ mod gpu_parity;
 // scripts/device-bench.sh in its smoke mode (the real-GPU benchmark script, issue #14).
 mod device_bench;
 
+// `backend.gpu_min_pixels` measured at start-up.
+#[cfg(feature = "gpu")]
+mod calibration;
+
 // A front end balances over every daemon of a fleet (issue #13).
 mod front_balance;
 

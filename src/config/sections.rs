@@ -190,8 +190,14 @@ pub struct BackendConfig {
     /// unavailable, instead of rendering "on the GPU" in software (slower than the CPU).
     pub allow_software_adapter: bool,
     /// With `auto`, frames smaller than this many pixels stay on the CPU (upload and
-    /// readback cost more than the GPU saves below it).
+    /// readback cost more than the GPU saves below it). The starting value: with
+    /// `calibrate_gpu`, the daemon measures the crossover on its own devices at start-up and
+    /// replaces it.
     pub gpu_min_pixels: u64,
+    /// Measure `gpu_min_pixels` at start-up (a hardware GPU only): the bench chain on both
+    /// backends at 0.25, 1, 4 and 12 MP, in the background, a few seconds (`bench::calibrate`).
+    /// Off: `gpu_min_pixels` is used as configured.
+    pub calibrate_gpu: bool,
     /// CPU worker threads; 0 = one per core.
     pub cpu_threads: usize,
 }
@@ -370,6 +376,7 @@ impl Default for BackendConfig {
             gpu: true,
             allow_software_adapter: false,
             gpu_min_pixels: 512 * 512,
+            calibrate_gpu: true,
             cpu_threads: 0,
         }
     }
