@@ -259,10 +259,83 @@ fn calibrate_in_background(
     }
 }
 
+/// The executable whose hidden `gpu-probe` subcommand answers for [`open_gpu`]: set by the
+/// `xformd` binary, unset for library users (tests), which probe in process.
+#[cfg(feature = "gpu")]
+static GPU_PROBE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Probe for a GPU adapter in a child process (`exe gpu-probe`) before opening one here.
+pub fn probe_gpu_with(exe: std::path::PathBuf) {
+    #[cfg(feature = "gpu")]
+    let _ = GPU_PROBE.set(exe);
+    #[cfg(not(feature = "gpu"))]
+    drop(exe);
+}
+
+/// `xformd gpu-probe`'s one line: `{"ok":true,"adapter":…}` for the adapter a daemon with
+/// `backend.allow_software_adapter` off would open, else `{"ok":false,"reason":…}`.
+pub fn gpu_probe_answer() -> String {
+    #[cfg(feature = "gpu")]
+    let probed = crate::exec::gpu::device::probe(false);
+    #[cfg(not(feature = "gpu"))]
+    let probed: Result<String> =
+        Err(crate::error::Error::new(crate::error::ErrorKind::Unavailable, "built without the gpu feature"));
+    match probed {
+        Ok(adapter) => serde_json::json!({ "ok": true, "adapter": adapter }),
+        Err(e) => serde_json::json!({ "ok": false, "reason": e.message() }),
+    }
+    .to_string()
+}
+
+/// Why the probe child found no adapter a daemon may use, or `None` when it found one or
+/// could not answer (then the daemon probes in process, as before). Enumerating adapters
+/// loads every installed Vulkan driver into the process that does it, and Mesa's stay
+/// mapped, with LLVM, for the life of the process: 54 MiB of a GPU-less daemon's RSS
+/// (docs/benchmarks.md). A child that exits takes them with it.
+#[cfg(feature = "gpu")]
+fn child_probe_refusal() -> Option<String> {
+    let exe = GPU_PROBE.get()?;
+    let mut child = std::process::Command::new(exe)
+        .arg("gpu-probe")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let started = std::time::Instant::now();
+    // A driver that hangs while enumerating would hang an in-process probe just the same;
+    // here it is killed and reported.
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() < std::time::Duration::from_secs(30) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Some("the GPU probe did not answer within 30 s".into());
+            }
+        }
+    }
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut out).ok()?;
+    let answer: serde_json::Value = serde_json::from_str(out.trim()).ok()?;
+    match answer["ok"].as_bool()? {
+        true => None,
+        false => Some(answer["reason"].as_str()?.to_string()),
+    }
+}
+
 #[cfg(feature = "gpu")]
 fn open_gpu(config: &Config) -> (Option<Arc<crate::exec::gpu::GpuBackend>>, GpuStatus, Option<GpuHealth>) {
     if !config.backend.gpu {
         return (None, GpuStatus::Disabled, None);
+    }
+    // With software adapters allowed, whatever the probe finds is opened here anyway.
+    if let Some(reason) = (!config.backend.allow_software_adapter).then(child_probe_refusal).flatten() {
+        tracing::warn!(error = %reason, "no GPU backend; jobs run on the CPU");
+        return (None, GpuStatus::Unavailable(reason), None);
     }
     match crate::exec::gpu::GpuBackend::open(config.backend.allow_software_adapter) {
         Ok(g) => {

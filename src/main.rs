@@ -82,6 +82,15 @@ async fn shutdown_signal() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if matches!(cli.command, Command::GpuProbe) {
+        println!("{}", xformd::app::gpu_probe_answer());
+        return Ok(ExitCode::SUCCESS);
+    }
+    // A daemon's GPU probe runs in a child (this binary's `gpu-probe`), so a daemon that ends
+    // up on the CPU never maps a Vulkan driver; library users (tests) probe in process.
+    if let Ok(exe) = std::env::current_exe() {
+        xformd::app::probe_gpu_with(exe);
+    }
     let config = load_config(&cli)?;
     match &cli.command {
         Command::Serve { .. } => runtime()?.block_on(serve(config, true, true)),
@@ -145,6 +154,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(batch(config, args))
         }
         Command::Check => check(config),
+        // Answered before the configuration is read (above).
+        Command::GpuProbe => Ok(ExitCode::SUCCESS),
         Command::Bench { backend, sizes, ops, runs, out, image } => {
             let limits = config.limits();
             let threads = config.backend.cpu_threads;

@@ -253,3 +253,29 @@ fn a_crashing_ffmpeg_helper_costs_one_request_not_the_daemon() {
     sigterm(&child);
     exits_zero_within(&mut child, Duration::from_secs(15));
 }
+
+/// A daemon that ends up on the CPU backend (here: only Mesa's software adapter, which is not
+/// used unless allowed) asked a child process which adapter it would get, so no Vulkan driver
+/// is mapped into it: Mesa's drivers bring LLVM, which never unloads (54 MiB of RSS on this
+/// kind of machine, docs/benchmarks.md). Where the probe finds a usable GPU the daemon opens
+/// it, and there is nothing to check.
+#[cfg(all(feature = "gpu", target_os = "linux"))]
+#[test]
+fn a_daemon_without_a_usable_gpu_maps_no_vulkan_driver() {
+    let probe = Command::new(env!("CARGO_BIN_EXE_xformd")).arg("gpu-probe").output().unwrap();
+    assert!(probe.status.success(), "gpu-probe failed");
+    let answer: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let (mut child, addr) = serve_child_with(&[("XFORMD__BACKEND__GPU", "true")]);
+    assert_eq!(reqwest::blocking::get(format!("http://{addr}/tr:w-40/photos/LadyBird.jpg")).unwrap().status(), 200);
+    if answer["ok"] == false {
+        let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id())).unwrap();
+        let drivers: Vec<&str> = maps
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(5))
+            .filter(|p| p.contains("libvulkan_") || p.contains("libLLVM"))
+            .collect();
+        assert!(drivers.is_empty(), "the CPU-only daemon mapped {drivers:?} ({answer})");
+    }
+    sigterm(&child);
+    exits_zero_within(&mut child, Duration::from_secs(15));
+}

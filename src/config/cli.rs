@@ -157,6 +157,10 @@ pub enum Command {
     },
     /// Self-test: GPU adapter and pipelines, FFmpeg, codecs.
     Check,
+    /// Internal: which GPU adapter a daemon would open, as one JSON line, from a child
+    /// process (`app::open_gpu`), so the daemon never maps a driver it will not use.
+    #[command(hide = true)]
+    GpuProbe,
     /// Rewrite Cloudinary paths into ImageKit strings (`tr=…<TAB>path=…` per line), or
     /// summarise a list of URLs as a migration report.
     Translate {
@@ -227,7 +231,11 @@ impl Cli {
                 set(&mut config.server.metrics_listen, metrics_listen.clone());
             }
             Command::Render { media, .. } | Command::Batch { media, .. } => set(&mut config.media.root, media.clone()),
-            Command::Check | Command::Config { .. } | Command::Translate { .. } | Command::Bench { .. } => {}
+            Command::Check
+            | Command::GpuProbe
+            | Command::Config { .. }
+            | Command::Translate { .. }
+            | Command::Bench { .. } => {}
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Adapter and device selection.
 //!
-//! Owns: [`open`]. Honours `WGPU_BACKEND` (e.g. `vulkan`) and `WGPU_ADAPTER_NAME` (a
+//! Owns: [`open`], [`probe`]. Honours `WGPU_BACKEND` (e.g. `vulkan`) and `WGPU_ADAPTER_NAME` (a
 //! case-insensitive substring of the adapter name), as wgpu's own tools do; requests the
 //! adapter's full limits so large images fit in one storage buffer on real GPUs. A software
 //! adapter (llvmpipe, lavapipe: `DeviceType::Cpu`) is taken only when allowed: on a GPU node
@@ -40,6 +40,32 @@ fn unavailable(msg: impl Into<String>) -> Error {
 /// one and `allow_software` is false. An adapter named in `WGPU_ADAPTER_NAME` is taken
 /// whatever its kind (an explicit choice).
 pub fn open(allow_software: bool) -> Result<Opened> {
+    let adapter = pick(allow_software)?;
+    let info = adapter.get_info();
+    let limits = adapter.limits();
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some("xformd"),
+        required_features: wgpu::Features::empty(),
+        required_limits: limits.clone(),
+        experimental_features: wgpu::ExperimentalFeatures::disabled(),
+        memory_hints: wgpu::MemoryHints::Performance,
+        trace: wgpu::Trace::Off,
+    }))
+    .map_err(|e| unavailable(format!("GPU device request failed on {}: {e}", info.name)))?;
+    Ok(Opened { device, queue, info, limits })
+}
+
+/// The adapter [`open`] would take, without opening a device: its name, or why there is
+/// none. `xformd gpu-probe` answers with this in a child process, so that a daemon which
+/// ends up on the CPU never maps a Vulkan driver (app::open_gpu says why).
+///
+/// # Errors
+/// As [`open`], before the device request.
+pub fn probe(allow_software: bool) -> Result<String> {
+    pick(allow_software).map(|a| a.get_info().name)
+}
+
+fn pick(allow_software: bool) -> Result<wgpu::Adapter> {
     let backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
         backends,
@@ -81,16 +107,5 @@ pub fn open(allow_software: bool) -> Result<Opened> {
         }))
         .map_err(|e| unavailable(format!("no GPU adapter: {e}")))?,
     };
-    let info = adapter.get_info();
-    let limits = adapter.limits();
-    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-        label: Some("xformd"),
-        required_features: wgpu::Features::empty(),
-        required_limits: limits.clone(),
-        experimental_features: wgpu::ExperimentalFeatures::disabled(),
-        memory_hints: wgpu::MemoryHints::Performance,
-        trace: wgpu::Trace::Off,
-    }))
-    .map_err(|e| unavailable(format!("GPU device request failed on {}: {e}", info.name)))?;
-    Ok(Opened { device, queue, info, limits })
+    Ok(adapter)
 }
