@@ -137,3 +137,17 @@ pub(crate) fn own_gpu(what: &str) -> Option<std::sync::Arc<xformd::exec::gpu::Gp
         }
     }
 }
+
+/// A stand-in for the FFmpeg helper that crashes as a crash inside an FFmpeg decoder would:
+/// it writes part of the cut's output (the part file the request names after
+/// `"output":"`) and kills itself with SIGSEGV. Written into `dir`.
+#[cfg(all(feature = "video", unix))]
+pub(crate) fn crashing_ffmpeg_helper(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let helper = dir.join("crashing-helper");
+    let script = "#!/bin/sh\nout=$(sed -n 's/.*\"output\":\"\\([^\"]*\\)\".*/\\1/p')\n\
+                  [ -n \"$out\" ] && printf partial > \"$out\"\nkill -SEGV $$\n";
+    std::fs::write(&helper, script).unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    helper
+}

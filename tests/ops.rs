@@ -228,13 +228,8 @@ fn deploy_example_config_equals_the_defaults() {
 #[cfg(all(feature = "video", unix))]
 #[test]
 fn a_crashing_ffmpeg_helper_costs_one_request_not_the_daemon() {
-    use std::os::unix::fs::PermissionsExt;
     let bin = tempfile::tempdir().unwrap();
-    let helper = bin.path().join("crashing-helper");
-    let script = "#!/bin/sh\nout=$(sed -n 's/.*\"output\":\"\\([^\"]*\\)\".*/\\1/p')\n\
-                  [ -n \"$out\" ] && printf partial > \"$out\"\nkill -SEGV $$\n";
-    std::fs::write(&helper, script).unwrap();
-    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let helper = crate::common::crashing_ffmpeg_helper(bin.path());
     let (mut child, addr) = serve_child_with(&[("XFORMD_FFMPEG_HELPER", helper.to_str().unwrap())]);
     let get = |path: &str| reqwest::blocking::get(format!("http://{addr}{path}")).unwrap().status();
     for _ in 0..3 {

@@ -94,14 +94,8 @@ fn failures_and_cancellation_leave_no_file() {
 #[cfg(unix)]
 #[test]
 fn a_crashing_helper_is_an_internal_error_and_leaves_no_file() {
-    use std::os::unix::fs::PermissionsExt;
     let bin = tempfile::tempdir().unwrap();
-    let helper = bin.path().join("crashing-helper");
-    // The request names the part file after `"output":"`; write into it, then crash.
-    let script = "#!/bin/sh\nout=$(sed -n 's/.*\"output\":\"\\([^\"]*\\)\".*/\\1/p')\n\
-                  printf partial > \"$out\"\nkill -SEGV $$\n";
-    std::fs::write(&helper, script).unwrap();
-    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let helper = crate::common::crashing_ffmpeg_helper(bin.path());
     let dir = out_dir();
     let backend = ProcessBackend::with_helper(helper, Limits::default());
     let e =
