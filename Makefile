@@ -40,7 +40,7 @@ export XDG_RUNTIME_DIR
 test: deps s3-deps deploy-deps
 	@mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	@# The Kubernetes manifests and the Dockerfile first: rendered, schema-checked, cross-checked
-	@# (~2 s), then the checker itself against 25 deliberately broken copies (~40 s).
+	@# (~2 s), then the checker itself against 26 deliberately broken copies (~40 s).
 	.venv/bin/python scripts/check-deploy.py
 	.venv/bin/python scripts/check-deploy.py --self-test
 	@# Benches run once in test mode (each bench a smoke test), then every test target.
