@@ -206,18 +206,22 @@ async fn render(
 ) -> Result<TransformOutput> {
     let app2 = app.clone();
     let handle = tokio::runtime::Handle::current();
-    let mut out = on_pool(app, permit, move || render_blocking(&app2, &input, &bytes, handle)).await?;
+    let mut out = on_pool(app, permit, move || render_blocking(&app2, &input, bytes, handle)).await?;
     out.timings.fetch_ms = fetch_ms;
     Ok(out)
 }
 
-/// Decode, run and encode on the calling (pool) thread.
+/// Decode, run and encode on the calling (pool) thread. Takes the source bytes to free them
+/// once decoded: the steps and the encoder never read them, and a job holding its source
+/// (up to `max_source_bytes`) through resize and encode is that much more peak memory per
+/// job in flight.
 fn render_blocking(
     app: &App,
     input: &TransformInput,
-    bytes: &[u8],
+    source: Vec<u8>,
     handle: tokio::runtime::Handle,
 ) -> Result<TransformOutput> {
+    let bytes = source.as_slice();
     let limits: &Limits = &app.limits;
     // The work budget, from the header's size before any pixel is decoded (AVIF and video
     // sizes come from FFmpeg's decode; `run_decoded` checks those). An animation may run the
@@ -239,6 +243,7 @@ fn render_blocking(
         crate::plan::cost::estimate(&input.job, decoded.info.oriented_size(), 1, input.hints, limits)?;
     }
     let decode_ms = ms(t);
+    drop(source);
     run_decoded(app, input, decoded, decode_ms, handle)
 }
 
