@@ -305,18 +305,11 @@ fn child_probe_refusal() -> Option<String> {
     let started = std::time::Instant::now();
     // A driver that hangs while enumerating would hang an in-process probe just the same;
     // here it is killed and reported.
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if started.elapsed() < std::time::Duration::from_secs(30) => {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Some("the GPU probe did not answer within 30 s".into());
-            }
-        }
+    let timed_out = || started.elapsed() >= std::time::Duration::from_secs(30);
+    if !matches!(crate::child::wait_or_kill(&mut child, timed_out), Ok(Some(_))) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Some("the GPU probe did not answer within 30 s".into());
     }
     let mut out = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take()?, &mut out).ok()?;

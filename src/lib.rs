@@ -13,7 +13,7 @@
 //!   the gRPC API (`service`), also inside one process, so scaling out is configuration.
 //! * `exec` runs plans: `exec::gpu` (wgpu, WGSL in `shaders/`) and `exec::cpu`
 //!   (fast_image_resize, rayon). Only `exec::gpu` knows wgpu.
-//! * `error`, `limits`, `cancel`, `config`, `telemetry` are leaf utilities.
+//! * `error`, `limits`, `cancel`, `child`, `config`, `telemetry` are leaf utilities.
 //!
 //! # Dependency rules
 //!
@@ -39,6 +39,8 @@ pub mod batch;
 pub mod bench;
 pub mod cache;
 pub mod cancel;
+#[cfg(any(feature = "video", feature = "gpu"))]
+pub mod child;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -60,7 +60,7 @@ pub(crate) use self::geometry::{filter_chain, plan_geometry};
 pub use self::overlay::OverlaySpec;
 pub use self::process::{helper_path, ProcessBackend, HELPER, HELPER_ENV};
 pub use self::subtitle::{parse_subtitles, Cue, Span, MAX_SUBTITLE_BYTES};
-pub use self::window::{check_offsets, resolve_window};
+pub use self::window::{check_offsets, check_thumbnail_time, resolve_window};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::media::Frame;

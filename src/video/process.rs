@@ -13,7 +13,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 
 use super::wire::{split_reply, Call, Reply, Request};
 use super::{CutReport, CutSpec, VideoBackend, VideoError, VideoInfo};
@@ -25,8 +24,6 @@ use crate::media::Frame;
 pub const HELPER: &str = "xformd-ffmpeg";
 /// Environment variable naming the helper's path, for installs that keep it elsewhere.
 pub const HELPER_ENV: &str = "XFORMD_FFMPEG_HELPER";
-/// How often a cut's wait looks at its cancel flag.
-const POLL: Duration = Duration::from_millis(5);
 /// The most of the helper's standard error kept for the log of a failed call.
 const STDERR_KEEP: u64 = 16 * 1024;
 
@@ -145,17 +142,9 @@ fn reader(pipe: Option<impl Read + Send + 'static>, cap: u64) -> std::thread::Jo
 fn wait(child: &mut Child, cancel: Option<&AtomicBool>) -> Result<std::process::ExitStatus> {
     let io = |e: std::io::Error| Error::internal(format!("waiting for the video helper: {e}"));
     let Some(cancel) = cancel else { return child.wait().map_err(io) };
-    loop {
-        if let Some(status) = child.try_wait().map_err(io)? {
-            return Ok(status);
-        }
-        if cancel.load(Ordering::Relaxed) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(VideoError::Cancelled.into());
-        }
-        std::thread::sleep(POLL);
-    }
+    crate::child::wait_or_kill(child, || cancel.load(Ordering::Relaxed))
+        .map_err(io)?
+        .ok_or_else(|| VideoError::Cancelled.into())
 }
 
 fn unexpected(reply: &Reply) -> Error {
@@ -186,9 +175,8 @@ impl VideoBackend for ProcessBackend {
     }
 
     fn thumbnail(&self, input: &Path, at_secs: f64, limits: &Limits) -> Result<Frame> {
-        if !at_secs.is_finite() || at_secs < 0.0 {
-            return Err(Error::invalid("so", format!("{at_secs}"), "must be a non-negative number"));
-        }
+        // Before the time becomes JSON, which has no NaN or infinity to carry a bad one.
+        super::check_thumbnail_time(at_secs)?;
         match self.call(limits, Call::Thumbnail { input: input.to_owned(), at_secs }, None)? {
             (Reply::Thumbnail { width, height }, pixels) => {
                 limits.check_input(width, height)?;

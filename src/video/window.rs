@@ -73,6 +73,18 @@ pub fn check_offsets(spec: &CutSpec) -> Result<()> {
     Ok(())
 }
 
+/// A thumbnail's time (`so`, seconds) is a finite number, not negative. Both the daemon
+/// (before it becomes JSON) and the helper check it.
+///
+/// # Errors
+/// [`ErrorKind::InvalidArgument`] naming `so`.
+pub fn check_thumbnail_time(at_secs: f64) -> Result<()> {
+    if !at_secs.is_finite() || at_secs < 0.0 {
+        return Err(Error::invalid("so", format!("{at_secs}"), "must be a non-negative number"));
+    }
+    Ok(())
+}
+
 /// Reject negative and non-finite values, naming `key`, and round the rest to 2 decimals.
 fn checked(key: &'static str, value: Option<f64>) -> Result<Option<f64>> {
     match value {

@@ -35,7 +35,8 @@ mod thumbnail;
 // The library's video types and pure rules, and its crate modules, under the paths the
 // FFmpeg-side files were written against (`super::…`, `crate::error`, …).
 pub(crate) use xformd::video::{
-    ass, geometry, overlay, probe, resolve_window, CutMode, CutReport, CutSpec, VideoError, VideoFormat, VideoInfo,
+    ass, check_thumbnail_time, geometry, overlay, probe, resolve_window, CutMode, CutReport, CutSpec, VideoError,
+    VideoFormat, VideoInfo,
 };
 pub(crate) use xformd::{error, limits, media};
 

@@ -23,9 +23,7 @@ use crate::media::Frame;
 /// last frame, that last frame.
 pub(super) fn thumbnail(path: &Path, at_secs: f64, limits: &Limits) -> Result<Frame> {
     init()?;
-    if !at_secs.is_finite() || at_secs < 0.0 {
-        return Err(Error::invalid("so", format!("{at_secs}"), "must be a non-negative number"));
-    }
+    super::check_thumbnail_time(at_secs)?;
     let mut src = Source::open(path)?;
     src.check_limits(limits)?;
     if at_secs > 0.0 && at_secs >= src.info.duration_secs {
