@@ -5,7 +5,7 @@
 //! prints). A fixed number cannot be right for both a laptop iGPU and an H100 next to
 //! a 64-core CPU, and no single machine can measure it for the others.
 //!
-//! Owns: [`calibrate`], [`SIZES`], `Threshold::min_pixels`. May import: `exec` (backends).
+//! Owns: [`calibrate`], [`SIZES`], [`RUNS`]. May import: `exec` (backends).
 
 use std::sync::Arc;
 
@@ -25,16 +25,6 @@ pub const SIZES: [(&str, u32, u32); 4] =
 
 /// Measured runs per size and backend.
 pub const RUNS: usize = 3;
-
-impl Threshold {
-    /// The `gpu_min_pixels` this threshold means: `u64::MAX` (never) when the GPU did not win.
-    pub fn min_pixels(&self) -> u64 {
-        match self {
-            Threshold::From { pixels, .. } => *pixels,
-            Threshold::Never => u64::MAX,
-        }
-    }
-}
 
 /// Time the bench chain on `cpu` and `gpu` at `sizes` (`runs` each after a warm-up) and
 /// return the threshold the timings support.

@@ -2,7 +2,8 @@
 //! smallest input size from which the GPU beats the CPU at that size and every larger size
 //! measured. `backend.gpu_min_pixels` is meant to be set from this on each kind of machine.
 //!
-//! Owns: [`Threshold`], `BenchReport::gpu_threshold`. May import: `exec` (backend kinds).
+//! Owns: [`Threshold`] (and the `gpu_min_pixels` it means), `BenchReport::gpu_threshold`.
+//! May import: `exec` (backend kinds).
 
 use super::{BenchOp, BenchReport};
 use crate::exec::BackendKind;
@@ -23,6 +24,14 @@ pub enum Threshold {
 }
 
 impl Threshold {
+    /// The `gpu_min_pixels` this threshold means: `u64::MAX` (never) when the GPU did not win.
+    pub fn min_pixels(&self) -> u64 {
+        match self {
+            Threshold::From { pixels, .. } => *pixels,
+            Threshold::Never => u64::MAX,
+        }
+    }
+
     /// One line for the report.
     pub fn describe(&self) -> String {
         match self {

@@ -42,9 +42,7 @@ impl LocalOrigin {
         }
         Ok(self.root.join(rel))
     }
-}
 
-impl LocalOrigin {
     /// The whole fetch, blocking: confine, stat, read. Run as one task on the blocking pool
     /// (`fetch`): the five `tokio::fs` calls and the chunked async read this replaces were a
     /// dozen or more blocking-pool round trips per request, about 1 ms of waiting on a
