@@ -259,8 +259,9 @@ fn calibrate_in_background(
     }
 }
 
-/// The executable whose hidden `gpu-probe` subcommand answers for [`open_gpu`]: set by the
-/// `xformd` binary, unset for library users (tests), which probe in process.
+/// The executable whose hidden `gpu-probe` subcommand answers for [`open_gpu`]: set by
+/// `xformd serve` and `xformd daemon`; unset for one-shot commands and library users
+/// (tests), which probe in process.
 #[cfg(feature = "gpu")]
 static GPU_PROBE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 

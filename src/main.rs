@@ -86,10 +86,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("{}", xformd::app::gpu_probe_answer());
         return Ok(ExitCode::SUCCESS);
     }
-    // A daemon's GPU probe runs in a child (this binary's `gpu-probe`), so a daemon that ends
-    // up on the CPU never maps a Vulkan driver; library users (tests) probe in process.
-    if let Ok(exe) = std::env::current_exe() {
-        xformd::app::probe_gpu_with(exe);
+    // A daemon's GPU probe runs in a child (this binary's `gpu-probe`), so a long-running
+    // process that ends up on the CPU never maps a Vulkan driver. One-shot commands (render,
+    // batch, check, bench) exit soon anyway and probe in process, as library users (tests)
+    // do: on a GPU node the child would only enumerate the adapters a second time.
+    if matches!(cli.command, Command::Serve { .. } | Command::Daemon { .. }) {
+        if let Ok(exe) = std::env::current_exe() {
+            xformd::app::probe_gpu_with(exe);
+        }
     }
     let config = load_config(&cli)?;
     match &cli.command {
